@@ -1,0 +1,34 @@
+# solar2prom — `make demo` to see it run, `make test` to check it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint format bench clean
+
+$(BIN)/solar2prom: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: $(BIN)/solar2prom
+	$(BIN)/solar2prom demo $(DEMO_ARGS)
+
+test: $(BIN)/solar2prom lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/solar2prom
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: $(BIN)/solar2prom
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(BIN)/solar2prom
+	$(BIN)/python bench/collect_calls.py
+	$(BIN)/python bench/metrics_latency.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache test-output

@@ -1,0 +1,3 @@
+from solar2prom.cli import main
+
+raise SystemExit(main())

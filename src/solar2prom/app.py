@@ -1,0 +1,114 @@
+"""Wiring: sources and outputs from a config; start, stop, and the one-shot collect."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from solar2prom.config import AppConfig, ListenAddress, NightHours, NightOff, SourceConfig
+from solar2prom.core.clock import Clock
+from solar2prom.core.hub import Hub
+from solar2prom.core.night import LateBoundSun, NeverSleep, NightPolicy, SunWindow, fixed_hours
+from solar2prom.core.poller import SourcePoller
+from solar2prom.outputs.http import build_app
+from solar2prom.outputs.prometheus import PrometheusOutput
+from solar2prom.sources.base import Source, SourceContext
+from solar2prom.sources.registry import create_source
+
+log = logging.getLogger(__name__)
+
+
+def default_state_dir() -> Path:
+    """systemd's StateDirectory, else the XDG state folder."""
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "solar2prom"
+
+
+def night_policy(config: SourceConfig, source: Source) -> NightPolicy:
+    night = config.night
+    if isinstance(night, NightOff):
+        return NeverSleep()
+    if isinstance(night, NightHours):
+        return fixed_hours(night.sunup, night.sundown, config.timezone)
+    if config.latitude is not None and config.longitude is not None:
+        return SunWindow(config.latitude, config.longitude)
+    return LateBoundSun(source.location)
+
+
+class Application:
+    """Every source's poller feeding one hub, and the outputs reading from it."""
+
+    def __init__(self, config: AppConfig, clock: Clock, state_dir: Path | None = None) -> None:
+        self.config = config
+        self.clock = clock
+        self.state_dir = state_dir or config.state_dir or default_state_dir()
+        self.hub = Hub()
+        self.prometheus = PrometheusOutput(self.hub)
+        self.sources: list[Source] = []
+        self.pollers: list[SourcePoller] = []
+        for source_config in config.sources:
+            context = SourceContext(clock=clock, state_dir=self.state_dir / source_config.name)
+            source = create_source(source_config, context)
+            self.sources.append(source)
+            poller = SourcePoller(source, clock, self.hub, night_policy(source_config, source))
+            self.pollers.append(poller)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def source_names(self) -> list[str]:
+        return [s.name for s in self.sources]
+
+    async def start(self, listen: ListenAddress | None = None) -> list[str]:
+        """Start polling and serving; return the URLs being served."""
+        address = listen or self.config.listen_address
+        app = build_app(self.hub, self.prometheus, self.clock.now, self.source_names)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, address.host or None, address.port)
+        await site.start()
+        for poller in self.pollers:
+            self._tasks.append(asyncio.create_task(poller.run(), name=poller.source.name))
+        return [_url(sock) for sock in self._runner.addresses]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.close_sources()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def close_sources(self) -> None:
+        for source in self.sources:
+            try:
+                await source.close()
+            except Exception:
+                log.exception("closing source %s failed", source.name)
+
+    async def collect(self) -> tuple[bytes, bool]:
+        """One full poll of every source (one after another); the exposition and all-ok."""
+        all_ok = True
+        for poller in self.pollers:
+            snapshot = await poller.poll_all()
+            all_ok = all_ok and snapshot.health.up
+        await self.prometheus.settled()
+        return self.prometheus.exposition().body, all_ok
+
+
+def _url(address: Sequence[object] | str) -> str:
+    if isinstance(address, str):
+        return address
+    host, port = str(address[0]), int(str(address[1]))
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"

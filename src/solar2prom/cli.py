@@ -1,0 +1,163 @@
+"""The `solar2prom` command (SPEC §3)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from solar2prom import __version__
+from solar2prom.app import Application
+from solar2prom.config import AppConfig, ListenAddress, load_config, parse_listen
+from solar2prom.core.clock import SystemClock
+from solar2prom.core.errors import ConfigError, SourceError
+from solar2prom.core.files import write_atomic
+from solar2prom.signals import wait_for_signal
+from solar2prom.sources.base import Discovery
+
+log = logging.getLogger("solar2prom")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="solar2prom",
+        description="Solar PV data from vendor clouds and gateways as Prometheus metrics.",
+    )
+    parser.add_argument("--version", action="version", version=f"solar2prom {__version__}")
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="poll every source and serve /metrics, /healthz and /")
+    run.add_argument("-c", "--config", type=Path, required=True)
+    run.add_argument("--listen", help="host:port or :port (default: the config's listen)")
+
+    collect = sub.add_parser("collect", help="poll every source once and print the exposition")
+    collect.add_argument("-c", "--config", type=Path, required=True)
+    collect.add_argument("-o", "--output", type=Path, help="write atomically to this file")
+
+    check = sub.add_parser("check-config", help="validate a config file")
+    check.add_argument("-c", "--config", type=Path, required=True)
+
+    discover = sub.add_parser("discover", help="list the sites and devices each source sees")
+    discover.add_argument("-c", "--config", type=Path, required=True)
+    discover.add_argument("--json", action="store_true")
+
+    demo = sub.add_parser("demo", help="run the simulators and the exporter wired to them")
+    demo.add_argument("--listen", default="127.0.0.1:9850")
+    demo.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+
+    sim = sub.add_parser("sim", help="run one vendor simulator")
+    sim.add_argument("vendor", choices=["fusionsolar"])
+    sim.add_argument("--listen", default="127.0.0.1:8080")
+    sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        if args.command == "check-config":
+            config = load_config(args.config)
+            print(f"{args.config}: OK, {len(config.sources)} source(s)")
+            return 0
+        return asyncio.run(_async_main(args))
+    except ConfigError as exc:
+        print(f"invalid configuration:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _async_main(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        config = load_config(args.config)
+        listen = parse_listen(args.listen) if args.listen else None
+        return await serve(Application(config, SystemClock()), listen)
+    if args.command == "collect":
+        return await collect(load_config(args.config), args.output)
+    if args.command == "discover":
+        return await discover(load_config(args.config), args.json)
+    # The simulators are imported only by the commands that run them.
+    from solar2prom.demo import run_demo, run_simulator
+
+    if args.command == "demo":
+        return await run_demo(parse_listen(args.listen), args.speed)
+    return await run_simulator(args.vendor, parse_listen(args.listen), args.speed)
+
+
+async def serve(app: Application, listen: ListenAddress | None = None) -> int:
+    urls = await app.start(listen)
+    for url in urls:
+        log.info("serving %s/metrics and the status page at %s/", url, url)
+    try:
+        await wait_for_signal()
+    finally:
+        await app.stop()
+    return 0
+
+
+async def collect(config: AppConfig, output: Path | None) -> int:
+    app = Application(config, SystemClock())
+    try:
+        body, all_ok = await app.collect()
+    finally:
+        await app.close_sources()
+    if output is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    else:
+        # node_exporter's textfile collector reads the file as another user.
+        write_atomic(output, body, mode=0o644)
+    for snapshot in app.hub.snapshots.values():
+        if not snapshot.health.up:
+            print(f"{snapshot.source}: {snapshot.health.last_error}", file=sys.stderr)
+    return 0 if all_ok else 1
+
+
+def _discovery_text(name: str, found: Discovery) -> str:
+    lines = [f"source {name}:"]
+    for site in found.sites:
+        where = ""
+        if site.latitude is not None and site.longitude is not None:
+            where = f"  ({site.latitude:.3f}, {site.longitude:.3f})"
+        lines.append(f"  site {site.id}  {site.name}{where}")
+        for device in (d for d in found.devices if d.site == site.id):
+            model = f"  model {device.model}" if device.model else ""
+            lines.append(f"    {device.kind.value:<13} {device.id}  {device.name}{model}")
+    lines.extend(f"  note: {note}" for note in found.notes)
+    return "\n".join(lines)
+
+
+async def discover(config: AppConfig, as_json: bool) -> int:
+    app = Application(config, SystemClock())
+    results: dict[str, object] = {}
+    failed = False
+    try:
+        for source in app.sources:
+            try:
+                found = await source.discover()
+            except SourceError as exc:
+                failed = True
+                results[source.name] = {"error": str(exc)}
+                if not as_json:
+                    print(f"source {source.name}: {exc}", file=sys.stderr)
+                continue
+            if as_json:
+                results[source.name] = asdict(found)
+            else:
+                print(_discovery_text(source.name, found))
+    finally:
+        await app.close_sources()
+    if as_json:
+        print(json.dumps(results, indent=2))
+    return 1 if failed else 0

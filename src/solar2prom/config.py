@@ -1,0 +1,315 @@
+"""The configuration file (SPEC §4): YAML, `${VAR}` expansion, `*_file` secrets, precise errors.
+
+Every error names the file, the line and the key; nothing starts on an invalid config. Values
+are never echoed back in errors, since they may be secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from solar2prom.core.errors import ConfigError
+from solar2prom.core.timezones import resolve_timezone
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_ENV = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def parse_duration(value: object) -> object:
+    """'90s', '5m', '1h', '1d', '250ms' or a number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like 60s, 5m or 1h")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    raise ValueError("expected a duration like 60s, 5m or 1h")
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NightSun(_Strict):
+    mode: Literal["sun"] = "sun"
+
+
+class NightHours(_Strict):
+    mode: Literal["hours"]
+    sunup: int = Field(7, ge=0, le=23)
+    sundown: int = Field(20, ge=1, le=24)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NightHours:
+        if self.sunup >= self.sundown:
+            raise ValueError("sunup must be earlier than sundown")
+        return self
+
+
+class NightOff(_Strict):
+    mode: Literal["off"]
+
+
+Night = Annotated[NightSun | NightHours | NightOff, Field(discriminator="mode")]
+
+
+class SourceConfig(_Strict):
+    """Keys every source takes; each vendor's config adds its own."""
+
+    name: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
+    type: str
+    interval: Duration | None = None
+    night: Night = NightSun()
+    timeout: Duration = 30.0
+    stale_after: Duration | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            resolve_timezone(value)
+        return value
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> SourceConfig:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude go together")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class ListenAddress:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def parse_listen(value: str) -> ListenAddress:
+    """':9850', '127.0.0.1:9850', '[::1]:9850'; an empty host means every interface."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError("expected host:port or :port")
+    return ListenAddress(host.strip("[]"), int(port))
+
+
+class AppConfig(_Strict):
+    listen: str = ":9850"
+    state_dir: Path | None = None
+    sources: tuple[SourceConfig, ...] = Field(min_length=1)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        parse_listen(value)
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: tuple[SourceConfig, ...]) -> tuple[SourceConfig, ...]:
+        names = [s.name for s in sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique: {', '.join(dupes)}")
+        return sources
+
+    @property
+    def listen_address(self) -> ListenAddress:
+        return parse_listen(self.listen)
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass
+class _Located:
+    """YAML data plus the line (1-based) of every key and item, for error messages."""
+
+    data: Any
+    lines: dict[KeyPath, int]
+
+
+def _key_text(path: KeyPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "(top level)"
+
+
+class _Loader:
+    def __init__(self, file: Path, env: Mapping[str, str]) -> None:
+        self.file = file
+        self.env = env
+        self.errors: list[str] = []
+        self.lines: dict[KeyPath, int] = {}
+        self._scalars = yaml.constructor.SafeConstructor()
+
+    def error(self, path: KeyPath, message: str) -> None:
+        line = self.line_of(path)
+        where = f"{self.file}:{line}" if line else str(self.file)
+        self.errors.append(f"{where}: {_key_text(path)}: {message}")
+
+    def line_of(self, path: KeyPath) -> int | None:
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                child = (*path, key)
+                self.lines[child] = key_node.start_mark.line + 1
+                if key in result:
+                    self.error(child, "duplicate key")
+                result[key] = self.build(value_node, child)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        value = self._scalars.construct_object(node)
+        if isinstance(value, str):
+            return self.expand(value, path)
+        return value
+
+    def expand(self, text: str, path: KeyPath) -> str:
+        def substitute(match: re.Match[str]) -> str:
+            if match.group(0) == "$$":
+                return "$"
+            name, default = match.group(1), match.group(2)
+            if name in self.env:
+                return self.env[name]
+            if default is not None:
+                return default
+            self.error(path, f"environment variable {name} is not set")
+            return ""
+
+        return _ENV.sub(substitute, text)
+
+    def read_secret_files(
+        self, source: dict[str, Any], model: type[SourceConfig], path: KeyPath
+    ) -> None:
+        """`password_file: /run/secrets/x` fills `password` from the file."""
+        for key in [k for k in source if k.endswith("_file")]:
+            field = key.removesuffix("_file")
+            if field not in model.model_fields or key in model.model_fields:
+                continue
+            if field in source:
+                self.error((*path, key), f"give either {field} or {key}, not both")
+                continue
+            raw = source.pop(key)
+            secret_path = self.file.parent / str(raw)
+            try:
+                source[field] = secret_path.read_text().strip("\r\n")
+            except OSError as exc:
+                self.error((*path, key), f"cannot read {secret_path}: {exc.strerror}")
+
+    def validation_errors(self, exc: ValidationError, prefix: KeyPath, data: Any) -> None:
+        for err in exc.errors(include_input=False, include_url=False):
+            path = list(prefix)
+            current = data
+            for part in err["loc"]:
+                # Tagged unions (night.mode) put the tag in the location: skip it.
+                if isinstance(current, dict) and part not in current and isinstance(part, str):
+                    if err["type"] == "missing":
+                        path.append(part)
+                    continue
+                path.append(part)
+                if isinstance(current, dict):
+                    current = current.get(part)
+                elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+                    current = current[part]
+                else:
+                    current = None
+            self.error(tuple(path), _message(err["type"], err["msg"]))
+
+
+def _message(kind: str, msg: str) -> str:
+    if kind == "missing":
+        return "missing required key"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    return msg.removeprefix("Value error, ")
+
+
+def load_config(file: Path, env: Mapping[str, str] | None = None) -> AppConfig:
+    """Read, expand and validate a config file; raise `ConfigError` listing every problem."""
+    from solar2prom.sources.registry import SOURCE_TYPES
+
+    loader = _Loader(file, os.environ if env is None else env)
+    try:
+        text = file.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{file}{line}: {problem}") from exc
+    if node is None or not isinstance(node, yaml.MappingNode):
+        raise ConfigError(f"{file}: expected a mapping with at least a 'sources' list")
+    data: dict[str, Any] = loader.build(node, ())
+    raw_sources = data.get("sources")
+    sources: list[SourceConfig] = []
+    if not isinstance(raw_sources, list):
+        loader.error(("sources",), "expected a list of sources")
+    else:
+        for i, raw in enumerate(raw_sources):
+            path: KeyPath = ("sources", i)
+            if not isinstance(raw, dict):
+                loader.error(path, "expected a mapping")
+                continue
+            source_type = SOURCE_TYPES.get(str(raw.get("type")))
+            if source_type is None:
+                known = ", ".join(sorted(SOURCE_TYPES))
+                loader.error((*path, "type"), f"unknown or missing source type (known: {known})")
+                continue
+            loader.read_secret_files(raw, source_type.config, path)
+            try:
+                sources.append(source_type.config.model_validate(raw))
+            except ValidationError as exc:
+                loader.validation_errors(exc, path, raw)
+    config: AppConfig | None = None
+    if not loader.errors:
+        try:
+            config = AppConfig.model_validate({**data, "sources": sources})
+        except ValidationError as exc:
+            loader.validation_errors(exc, (), data)
+    if config is None or loader.errors:
+        raise ConfigError("\n".join(loader.errors))
+    if config.state_dir is not None and not config.state_dir.is_absolute():
+        config = config.model_copy(update={"state_dir": file.parent / config.state_dir})
+    return config

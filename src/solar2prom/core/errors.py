@@ -1,0 +1,37 @@
+"""Failure types a source raises from a poll; the poller turns each into a state and a delay.
+
+Modelled on Home Assistant's coordinator: an update failed (try again later), an
+authentication problem (a person must act; polling slows right down), or a vendor limit (wait
+for the vendor's window). Messages are plain words for the status page and never contain
+credentials.
+"""
+
+from __future__ import annotations
+
+
+class Solar2PromError(Exception):
+    """Base of every error solar2prom raises on purpose."""
+
+
+class ConfigError(Solar2PromError):
+    """The configuration is invalid; the message names the file, line and key."""
+
+
+class SourceError(Solar2PromError):
+    """A poll of a source failed. `retry_after` (s), when set, is the earliest sensible retry."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UpdateFailed(SourceError):
+    """A transient failure: network, timeout, 5xx, an unreadable response."""
+
+
+class RateLimited(SourceError):
+    """The vendor's budget for this window is spent (or would be): wait for the next window."""
+
+
+class AuthFailed(SourceError):
+    """Credentials, rights or account state need a person; retrying soon would not help."""

@@ -1,0 +1,198 @@
+"""The Prometheus exposition, rendered once per snapshot and served as bytes.
+
+A scrape never waits on a vendor and never formats a sample: when a source publishes a
+snapshot its series are rendered (in a worker thread, so scrapes keep being answered), and
+`/metrics` joins the cached per-family chunks of every source. Text format 0.0.4 by default,
+OpenMetrics 1.0 when the scraper asks for it.
+
+Series rendered per source (labels after the metric name)::
+
+    solar_source_up{source} 1
+    solar_source_last_success_timestamp_seconds{source} 1.7e9
+    solar_source_poll_duration_seconds{source} 0.8
+    solar_source_requests_total{source,endpoint,result} 12
+    solar_source_rejected_readings_total{source,reason} 1
+    solar_source_budget_remaining_calls{source,api,window} 3
+    solar_source_budget_limit_calls{source,api,window} 4
+    solar_site_info{source,site,vendor,name,...} 1
+    solar_device_info{source,site,device,kind,model,firmware,name} 1
+    <every reading>{source,site[,device][,own labels]} value
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import cast
+
+from prometheus_client import utils as _prom_utils
+
+from solar2prom.core import metrics as m
+from solar2prom.core.hub import Hub
+from solar2prom.core.model import Metric, MetricType, Snapshot
+
+log = logging.getLogger(__name__)
+
+TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+# The client library's formatting of values, so ours reads exactly like every Python exporter's.
+_format_value = cast(Callable[[float], str], _prom_utils.floatToGoString)
+
+# family name -> (metric, rendered sample lines of one source)
+Chunks = dict[str, tuple[Metric, bytes]]
+
+
+def _escape_label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _escape_help(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _line(name: str, labels: Iterable[tuple[str, str]], value: float) -> str:
+    inner = ",".join(f'{k}="{_escape_label(v)}"' for k, v in labels)
+    return f"{name}{{{inner}}} {_format_value(value)}\n"
+
+
+class _Families:
+    """Collects the lines of one snapshot, grouped by family."""
+
+    def __init__(self) -> None:
+        self.metrics: dict[str, Metric] = {}
+        self.lines: defaultdict[str, list[str]] = defaultdict(list)
+
+    def add(self, metric: Metric, labels: Iterable[tuple[str, str]], value: float) -> None:
+        self.metrics.setdefault(metric.name, metric)
+        self.lines[metric.name].append(_line(metric.name, labels, value))
+
+    def chunks(self) -> Chunks:
+        return {
+            name: (self.metrics[name], "".join(lines).encode())
+            for name, lines in self.lines.items()
+        }
+
+
+def render_snapshot(snap: Snapshot) -> Chunks:
+    """Every series of one source, as per-family chunks of exposition lines."""
+    fam = _Families()
+    src: tuple[tuple[str, str], ...] = (("source", snap.source),)
+    health = snap.health
+    fam.add(m.SOURCE_UP, src, 1.0 if health.up else 0.0)
+    if health.last_success is not None:
+        fam.add(m.SOURCE_LAST_SUCCESS, src, health.last_success)
+    if health.poll_duration is not None:
+        fam.add(m.SOURCE_POLL_DURATION, src, health.poll_duration)
+    for (endpoint, result), count in sorted(snap.requests.items()):
+        fam.add(m.SOURCE_REQUESTS, (*src, ("endpoint", endpoint), ("result", result)), count)
+    for reason, count in sorted(snap.rejected.items()):
+        fam.add(m.SOURCE_REJECTED, (*src, ("reason", reason)), count)
+    for budget in health.budgets:
+        labels: tuple[tuple[str, str], ...] = (
+            *src,
+            ("api", budget.api),
+            ("window", budget.window),
+        )
+        fam.add(m.SOURCE_BUDGET_REMAINING, labels, budget.remaining)
+        fam.add(m.SOURCE_BUDGET_LIMIT, labels, budget.limit)
+    for site in snap.sites:
+        extra = tuple((k, v) for k, v in site.extra if k not in {"vendor", "name"})
+        labels = (*src, ("site", site.id), ("vendor", site.vendor), ("name", site.name), *extra)
+        fam.add(m.SITE_INFO, labels, 1.0)
+    for device in snap.devices:
+        labels = (
+            *src,
+            ("site", device.site),
+            ("device", device.id),
+            ("kind", device.kind.value),
+            ("model", device.model),
+            ("firmware", device.firmware),
+            ("name", device.name),
+        )
+        fam.add(m.DEVICE_INFO, labels, 1.0)
+    scope_values = {"source": snap.source}
+    for reading in snap.readings:
+        scope_values["site"], scope_values["device"] = reading.site, reading.device
+        names = reading.metric.label_names
+        values = [scope_values[n] for n in names[: len(names) - len(reading.labels)]]
+        fam.add(reading.metric, zip(names, (*values, *reading.labels), strict=True), reading.value)
+    return fam.chunks()
+
+
+@dataclass(frozen=True, slots=True)
+class Exposition:
+    body: bytes
+    content_type: str
+
+
+def assemble(per_source: Mapping[str, Chunks], openmetrics: bool) -> bytes:
+    families: dict[str, Metric] = {}
+    for chunks in per_source.values():
+        for name, (metric, _) in chunks.items():
+            families.setdefault(name, metric)
+    parts: list[bytes] = []
+    for name in sorted(families):
+        metric = families[name]
+        family = name
+        if openmetrics and metric.type is MetricType.COUNTER:
+            family = name.removesuffix("_total")
+        header = f"# HELP {family} {_escape_help(metric.help)}\n# TYPE {family} {metric.type}\n"
+        parts.append(header.encode())
+        parts.extend(chunks[name][1] for chunks in per_source.values() if name in chunks)
+    if openmetrics:
+        parts.append(b"# EOF\n")
+    return b"".join(parts)
+
+
+class PrometheusOutput:
+    """Keeps the rendered exposition of every source current; hands out cached bytes."""
+
+    def __init__(self, hub: Hub | None = None) -> None:
+        self._chunks: dict[str, Chunks] = {}
+        self._cache: dict[bool, bytes] = {}
+        self._pending: dict[str, Snapshot] = {}
+        self._rendering: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        if hub is not None:
+            hub.subscribe(self.on_snapshot)
+
+    def on_snapshot(self, snap: Snapshot) -> None:
+        self._pending[snap.source] = snap
+        if snap.source not in self._rendering:
+            self._rendering.add(snap.source)
+            task = asyncio.get_running_loop().create_task(self._render_loop(snap.source))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _render_loop(self, source: str) -> None:
+        # Coalesces bursts: whatever arrived while rendering is rendered once more, newest only.
+        try:
+            while source in self._pending:
+                snap = self._pending.pop(source)
+                try:
+                    chunks = await asyncio.to_thread(render_snapshot, snap)
+                except Exception:
+                    log.exception("rendering the exposition of %s failed", source)
+                    continue
+                self._store(source, chunks)
+        finally:
+            self._rendering.discard(source)
+
+    def _store(self, source: str, chunks: Chunks) -> None:
+        self._chunks[source] = chunks
+        self._cache.clear()
+
+    async def settled(self) -> None:
+        """Wait until every published snapshot is rendered (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+
+    def exposition(self, openmetrics: bool = False) -> Exposition:
+        body = self._cache.get(openmetrics)
+        if body is None:
+            body = self._cache[openmetrics] = assemble(self._chunks, openmetrics)
+        return Exposition(body, OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE)

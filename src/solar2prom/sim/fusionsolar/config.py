@@ -1,0 +1,54 @@
+"""What the simulated northbound account looks like: its plants, devices, rights and quirks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from solar2prom.sim.fusionsolar.catalog import INVENTORY_ONLY_TYPES, SIMULATED_DATA_TYPES
+
+# Account states beyond "ok", with the failCode each produces and where (reference §1, §10).
+LOGIN_REFUSALS = {"forbidden": 20002, "expired": 20003, "restricted": 20403}
+DATA_REFUSALS = {"not_authorized": 20056}
+ACCOUNT_STATES = frozenset({"ok", *LOGIN_REFUSALS, *DATA_REFUSALS})
+
+
+def _default_devices() -> dict[int, int]:
+    return {38: 2, 39: 1, 47: 1, 1: 1, 17: 1, 10: 1, 62: 2}
+
+
+@dataclass
+class FusionSolarSimConfig:
+    """One northbound account and everything bound to it.
+
+    `devices_per_type` counts devices of each `devTypeId` in total; device j of a type goes to
+    plant j mod `plants`, so the first plants get the widest mix.
+    """
+
+    plants: int = 2
+    devices_per_type: dict[int, int] = field(default_factory=_default_devices)
+    username: str = "demo"
+    system_code: str = "demo-secret"
+    seed: int = 1
+    enforce_limits: bool = True
+    granted_types: set[int] | None = None
+    kpi_as_strings: bool = False
+    legacy_station_list: bool = False
+    account_state: str = "ok"
+    # Devices upload a sample every 5 minutes; real-time values only change at those instants.
+    sample_period: float = 300.0
+    token_ttl: float = 1800.0
+
+    def __post_init__(self) -> None:
+        if self.plants < 1:
+            raise ValueError("plants must be at least 1")
+        unknown = set(self.devices_per_type) - SIMULATED_DATA_TYPES - INVENTORY_ONLY_TYPES
+        if unknown:
+            raise ValueError(f"device types not simulated: {sorted(unknown)}")
+        if any(count < 0 for count in self.devices_per_type.values()):
+            raise ValueError("device counts must not be negative")
+        if self.account_state not in ACCOUNT_STATES:
+            raise ValueError(f"account_state must be one of {sorted(ACCOUNT_STATES)}")
+        if self.sample_period <= 0 or 3600 % self.sample_period:
+            raise ValueError("sample_period must divide one hour")
+        if self.token_ttl <= 0:
+            raise ValueError("token_ttl must be positive")

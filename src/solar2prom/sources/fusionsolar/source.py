@@ -1,0 +1,258 @@
+"""The `fusionsolar` source: one Northbound API account, all the plants bound to it.
+
+One feed, `realtime`, every 330 s by default: the inventory when due (cached daily), then
+⌈P/100⌉ `getStationRealKpi` calls and one `getDevRealKpi` call per device type and batch of
+100 — the minimum the vendor's limits allow, and exactly what they allow per 5 minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+import aiohttp
+
+from solar2prom.core.budget import Governor
+from solar2prom.core.errors import AuthFailed
+from solar2prom.core.guards import DayTotalGuard
+from solar2prom.core.model import FeedResult, Reading
+from solar2prom.core.timezones import resolve_timezone
+from solar2prom.sources.base import Discovery, Feed, RequestStats, SourceContext, SourceStatus
+from solar2prom.sources.fusionsolar import limits
+from solar2prom.sources.fusionsolar.aggregate import site_readings
+from solar2prom.sources.fusionsolar.catalog import device_kind
+from solar2prom.sources.fusionsolar.client import FusionSolarClient, NoPermission
+from solar2prom.sources.fusionsolar.config import FusionSolarConfig
+from solar2prom.sources.fusionsolar.inventory import Inventory, InventoryCache
+from solar2prom.sources.fusionsolar.parse import (
+    DeviceInfo,
+    ParsedReadings,
+    ParseOptions,
+    Plant,
+    device_readings,
+    station_readings,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+BATCH = 100
+NO_PLANTS_RETRY = 3600.0
+
+
+def batches(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class FusionSolarSource:
+    vendor = "fusionsolar"
+
+    def __init__(
+        self,
+        config: FusionSolarConfig,
+        context: SourceContext,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.name = config.name
+        self.config = config
+        self.requests = RequestStats()
+        self._clock = context.clock
+        self._governor = Governor(context.state_dir / "budget.json")
+        limits.configure(self._governor, 1, {}, self._clock.now())
+        self._client = FusionSolarClient(
+            config.url,
+            config.username,
+            config.system_code.get_secret_value(),
+            clock=context.clock,
+            governor=self._governor,
+            stats=self.requests,
+            session=session,
+            timeout=config.timeout,
+        )
+        self._cache = InventoryCache(
+            context.state_dir / "inventory.json", f"{config.url} {config.username}"
+        )
+        self._inventory: Inventory | None = None
+        self._denied: set[int] = set()
+        self._day_totals = DayTotalGuard()
+
+    def feeds(self) -> Sequence[Feed]:
+        return [Feed("realtime", self.config.poll_interval, self._poll_realtime)]
+
+    # --- inventory ------------------------------------------------------------------------------
+
+    async def _current_inventory(self) -> Inventory:
+        now = self._clock.now()
+        if self._inventory is None:
+            self._inventory = self._cache.load()
+        if (
+            self._inventory is None
+            or now - self._inventory.fetched_at > self.config.inventory_refresh
+        ):
+            self._inventory = await self._fetch_inventory()
+            self._cache.save(self._inventory)
+            self._denied.clear()  # rights may have been granted since
+        return self._inventory
+
+    async def _fetch_inventory(self) -> Inventory:
+        raw_plants = await self._fetch_plants()
+        if self.config.plants:
+            wanted = set(self.config.plants)
+            raw_plants = [p for p in raw_plants if _plant_code(p) in wanted]
+        if not raw_plants:
+            raise AuthFailed(
+                "the API account sees no plant: ask the installer to bind plants to it in "
+                "Northbound Management"
+                + (" (or check the `plants` list in the config)" if self.config.plants else ""),
+                retry_after=NO_PLANTS_RETRY,
+            )
+        codes = [_plant_code(p) for p in raw_plants]
+        limits.configure(self._governor, len(codes), {}, self._clock.now())
+        raw_devices: list[dict[str, Any]] = []
+        for batch in batches(codes):
+            data = await self._client.call("getDevList", {"stationCodes": ",".join(batch)})
+            raw_devices.extend(d for d in data or [] if isinstance(d, dict))
+        return Inventory.from_raw(self._clock.now(), raw_plants, raw_devices)
+
+    async def _fetch_plants(self) -> list[dict[str, Any]]:
+        """`stations` page by page; accounts without it fall back to the legacy list."""
+        plants: list[dict[str, Any]] = []
+        page = 1
+        try:
+            while True:
+                data = await self._client.call("stations", {"pageNo": page, "pageSize": BATCH})
+                if not isinstance(data, dict):
+                    break
+                plants.extend(p for p in data.get("list") or [] if isinstance(p, dict))
+                page_count = data.get("pageCount")
+                if not isinstance(page_count, int) or page >= page_count:
+                    break
+                page += 1
+        except NoPermission:
+            log.info("%s: `stations` not granted; using the legacy getStationList", self.name)
+            data = await self._client.call("getStationList", {})
+            plants = [p for p in data or [] if isinstance(p, dict)]
+        return plants
+
+    # --- real-time data -------------------------------------------------------------------------
+
+    async def _poll_realtime(self) -> FeedResult:
+        inventory = await self._current_inventory()
+        now = self._clock.now()
+        limits.configure(self._governor, len(inventory.plants), inventory.devices_by_type(), now)
+        rejected: Counter[str] = Counter()
+        readings: list[Reading] = []
+
+        station_maps = await self._station_kpis(inventory.plants)
+        for plant in inventory.plants:
+            if plant.code in station_maps:
+                parsed = station_readings(
+                    plant, station_maps[plant.code], currency=self.config.currency
+                )
+                readings.extend(parsed.readings)
+                rejected.update(parsed.rejected)
+
+        device_maps = await self._device_kpis(inventory.devices)
+        plants = {p.code: p for p in inventory.plants}
+        per_plant: defaultdict[str, list[tuple[DeviceInfo, ParsedReadings]]] = defaultdict(list)
+        for device in inventory.devices:
+            item_map = device_maps.get(device.id)
+            if item_map is None:
+                continue
+            options = ParseOptions(
+                meter_power_unit=self.config.meter_power_unit,
+                plant_capacity_kw=plants[device.station_code].capacity_kw,
+            )
+            parsed = device_readings(device, item_map, options=options)
+            per_plant[device.station_code].append((device, parsed))
+            readings.extend(parsed.readings)
+            rejected.update(parsed.rejected)
+        for plant in inventory.plants:
+            readings.extend(site_readings(plant, per_plant.get(plant.code, [])))
+
+        readings = [self._today(r, plants) for r in readings]
+        return FeedResult(
+            sites=tuple(p.to_site() for p in inventory.plants),
+            devices=tuple(d.to_device() for d in inventory.devices),
+            readings=tuple(readings),
+            rejected=dict(rejected),
+        )
+
+    def _today(self, reading: Reading, plants: dict[str, Plant]) -> Reading:
+        """Day totals carried over from yesterday read 0 after the plant's midnight."""
+        if "_today_" not in reading.metric.name:
+            return reading
+        plant = plants.get(reading.site)
+        tz = resolve_timezone(self.config.timezone or (plant.utc_offset if plant else None))
+        return self._day_totals.adjust(reading, self._clock.now(), tz)
+
+    async def _station_kpis(self, plants: Sequence[Plant]) -> dict[str, dict[str, Any]]:
+        maps: dict[str, dict[str, Any]] = {}
+        for batch in batches([p.code for p in plants]):
+            data = await self._client.call("getStationRealKpi", {"stationCodes": ",".join(batch)})
+            for item in data or []:
+                if isinstance(item, dict) and isinstance(item.get("dataItemMap"), dict):
+                    maps[str(item.get("stationCode"))] = item["dataItemMap"]
+        return maps
+
+    async def _device_kpis(self, devices: Sequence[DeviceInfo]) -> dict[str, dict[str, Any]]:
+        by_type: defaultdict[int, list[str]] = defaultdict(list)
+        for device in devices:
+            if device.type_id in limits.REALTIME_TYPES and device.type_id not in self._denied:
+                by_type[device.type_id].append(device.id)
+        maps: dict[str, dict[str, Any]] = {}
+        for type_id, ids in sorted(by_type.items()):
+            for batch in batches(ids):
+                payload = {"devIds": ",".join(batch), "devTypeId": type_id}
+                try:
+                    data = await self._client.call("getDevRealKpi", payload)
+                except NoPermission:
+                    log.warning("%s: no rights to device type %d", self.name, type_id)
+                    self._denied.add(type_id)
+                    break
+                for item in data or []:
+                    if isinstance(item, dict) and isinstance(item.get("dataItemMap"), dict):
+                        maps[str(item.get("devId"))] = item["dataItemMap"]
+        return maps
+
+    # --- the rest of the Source protocol --------------------------------------------------------
+
+    def location(self) -> tuple[float, float] | None:
+        if self.config.latitude is not None and self.config.longitude is not None:
+            return (self.config.latitude, self.config.longitude)
+        for plant in self._inventory.plants if self._inventory else ():
+            if plant.latitude is not None and plant.longitude is not None:
+                return (plant.latitude, plant.longitude)
+        return None
+
+    def timezone(self) -> str | None:
+        if self.config.timezone:
+            return self.config.timezone
+        plants = self._inventory.plants if self._inventory else ()
+        return next((p.utc_offset for p in plants if p.utc_offset), None)
+
+    def status(self) -> SourceStatus:
+        notes = tuple(
+            f"device type {t} ({device_kind(t).value}): this API account has no rights to its "
+            "data; the installer can grant them in Northbound Management"
+            for t in sorted(self._denied)
+        )
+        return SourceStatus(budgets=self._governor.status(self._clock.now()), notes=notes)
+
+    async def discover(self) -> Discovery:
+        inventory = await self._current_inventory()
+        return Discovery(
+            sites=tuple(p.to_site() for p in inventory.plants),
+            devices=tuple(d.to_device() for d in inventory.devices),
+            notes=self.status().notes,
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def _plant_code(raw: dict[str, Any]) -> str:
+    return str(raw.get("plantCode") or raw.get("stationCode") or "")

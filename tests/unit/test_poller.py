@@ -1,0 +1,190 @@
+"""The poller against an in-process source whose feeds do what each test says."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from collections.abc import Awaitable, Callable, Sequence
+
+import pytest
+
+from solar2prom.core import metrics as m
+from solar2prom.core.errors import AuthFailed, RateLimited, UpdateFailed
+from solar2prom.core.hub import Hub
+from solar2prom.core.model import FeedResult, Reading, Snapshot, SourceState
+from solar2prom.core.night import FixedHours
+from solar2prom.core.poller import SourcePoller, backoff_delay
+from solar2prom.sources.base import Discovery, Feed, RequestStats, SourceStatus
+from tests.conftest import ManualClock
+
+Poll = Callable[[], Awaitable[FeedResult]]
+
+
+class ScriptedSource:
+    vendor = "test"
+
+    def __init__(self, feeds: Sequence[Feed]) -> None:
+        self.name = "scripted"
+        self.requests = RequestStats()
+        self._feeds = feeds
+
+    def feeds(self) -> Sequence[Feed]:
+        return self._feeds
+
+    def location(self) -> tuple[float, float] | None:
+        return None
+
+    def timezone(self) -> str | None:
+        return "UTC"
+
+    def status(self) -> SourceStatus:
+        return SourceStatus()
+
+    async def discover(self) -> Discovery:
+        return Discovery((), ())
+
+    async def close(self) -> None:
+        return None
+
+
+def power(value: float) -> FeedResult:
+    return FeedResult(readings=(Reading(m.PRODUCTION_POWER, value, site="s1"),))
+
+
+def lifetime(value: float) -> FeedResult:
+    return FeedResult(readings=(Reading(m.PRODUCTION_ENERGY_TOTAL, value, site="s1"),))
+
+
+class Script:
+    """Feed poll that returns or raises the next item of a list, forever repeating the last."""
+
+    def __init__(self, *steps: FeedResult | Exception) -> None:
+        self.steps = list(steps)
+        self.calls = 0
+
+    async def __call__(self) -> FeedResult:
+        step = self.steps[min(self.calls, len(self.steps) - 1)]
+        self.calls += 1
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def make(clock: ManualClock, *feeds: Feed, night: FixedHours | None = None):
+    hub = Hub()
+    published: list[Snapshot] = []
+    hub.subscribe(published.append)
+    poller = SourcePoller(ScriptedSource(feeds), clock, hub, night, random.Random(1))
+    return poller, published
+
+
+def values(snapshot: Snapshot, metric_name: str) -> list[float]:
+    return [r.value for r in snapshot.readings if r.metric.name == metric_name]
+
+
+async def run_for(poller: SourcePoller, clock: ManualClock, seconds: float) -> None:
+    """Run the poller until the manual clock has moved `seconds` forward."""
+    end = clock.now() + seconds
+    task = asyncio.create_task(poller.run())
+    while clock.now() < end:  # noqa: ASYNC110 - the manual clock moves only when the poller sleeps
+        await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_a_failure_marks_down_then_values_go_stale(clock: ManualClock) -> None:
+    script = Script(power(500), UpdateFailed("boom"))
+    poller, published = make(clock, Feed("rt", 60, script))
+    await run_for(poller, clock, 60 * 10)
+    first = published[0]
+    assert first.health.up and values(first, m.PRODUCTION_POWER.name) == [500]
+    failing = [s for s in published if not s.health.up]
+    assert failing and failing[0].health.state is SourceState.DOWN
+    assert failing[0].health.last_error == "boom"
+    # Kept while younger than 3 intervals, withdrawn after.
+    assert values(failing[0], m.PRODUCTION_POWER.name) == [500]
+    assert values(published[-1], m.PRODUCTION_POWER.name) == []
+    withdrawn_at = next(s.taken_at for s in published if not s.readings)
+    assert withdrawn_at - first.taken_at == pytest.approx(180, abs=1)
+
+
+async def test_recovers_within_one_interval(clock: ManualClock) -> None:
+    script = Script(power(1), UpdateFailed("a"), UpdateFailed("b"), UpdateFailed("c"), power(2))
+    poller, published = make(clock, Feed("rt", 120, script))
+    await run_for(poller, clock, 1000)
+    times = [s.taken_at for s in published]
+    ups = [s.health.up for s in published]
+    assert ups[:5] == [True, False, False, False, True]
+    assert all(b - a <= 120 for a, b in itertools.pairwise(times))
+
+
+def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
+    feed = Feed("rt", 300, Script(power(1)))
+    rng = random.Random(3)
+    delays = [backoff_delay(feed, n, UpdateFailed("x"), rng) for n in range(1, 7)]
+    assert delays[0] <= 300 / 8 and delays[-1] <= 300
+    assert delays == sorted(delays) or max(delays) <= 300
+    assert backoff_delay(feed, 1, RateLimited("x", retry_after=900), rng) == 900
+    assert backoff_delay(feed, 1, AuthFailed("x"), rng) >= 1800 * 0.75
+
+
+async def test_counters_never_go_backwards(clock: ManualClock) -> None:
+    script = Script(lifetime(100), lifetime(0), lifetime(90), lifetime(150))
+    poller, published = make(clock, Feed("rt", 60, script))
+    await run_for(poller, clock, 60 * 4)
+    seen = [values(s, m.PRODUCTION_ENERGY_TOTAL.name) for s in published[:4]]
+    assert seen == [[100], [100], [100], [150]]
+    assert published[3].rejected == {"counter_decrease": 2}
+
+
+async def test_an_unexpected_exception_does_not_kill_the_poller(clock: ManualClock) -> None:
+    script = Script(KeyError("surprise"), power(3))
+    poller, published = make(clock, Feed("rt", 60, script))
+    await run_for(poller, clock, 120)
+    assert published[0].health.last_error == "internal error: KeyError"
+    assert published[-1].health.up
+
+
+async def test_sleeps_at_night_and_keeps_values(clock: ManualClock) -> None:
+    import datetime as dt
+
+    clock.t = dt.datetime(2026, 6, 1, 17, 0, tzinfo=dt.UTC).timestamp()
+    script = Script(power(700))
+    night = FixedHours(7, 18, dt.UTC)
+    poller, published = make(clock, Feed("rt", 600, script), night=night)
+    await run_for(poller, clock, 3 * 3600)
+    calls_by_evening = script.calls
+    assert calls_by_evening == 6  # 17:00 .. 17:50
+    asleep = published[-1]
+    assert asleep.health.state is SourceState.ASLEEP
+    assert values(asleep, m.PRODUCTION_POWER.name) == [700]
+    await run_for(poller, clock, 14 * 3600)
+    assert script.calls > calls_by_evening  # woke up at 07:00
+
+
+async def test_feeds_have_their_own_intervals_and_never_overlap(clock: ManualClock) -> None:
+    running = 0
+    overlaps = 0
+
+    def tracked(result: FeedResult) -> Poll:
+        async def poll() -> FeedResult:
+            nonlocal running, overlaps
+            running += 1
+            overlaps += running > 1
+            await clock.sleep(5)
+            running -= 1
+            return result
+
+        return poll
+
+    fast = Script(power(1))
+    poller, _ = make(
+        clock,
+        Feed("fast", 10, tracked(power(1))),
+        Feed("slow", 60, fast),
+    )
+    await run_for(poller, clock, 600)
+    assert overlaps == 0
+    assert 9 <= fast.calls <= 11

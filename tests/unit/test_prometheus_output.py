@@ -1,0 +1,105 @@
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
+from prometheus_client.parser import text_string_to_metric_families as parse_text
+
+from solar2prom.core import metrics as m
+from solar2prom.core.model import (
+    BudgetStatus,
+    Device,
+    DeviceKind,
+    Metric,
+    MetricType,
+    Reading,
+    Site,
+    Snapshot,
+    SourceHealth,
+    SourceState,
+)
+from solar2prom.outputs.prometheus import PrometheusOutput, assemble, render_snapshot
+
+STRING_VOLTAGE = Metric(
+    "test_pv_voltage_volts", "String voltage.", MetricType.GAUGE, labels=("string",)
+)
+
+
+def snapshot(source: str, power: float, up: bool = True) -> Snapshot:
+    return Snapshot(
+        source=source,
+        vendor="test",
+        taken_at=1.0,
+        health=SourceHealth(
+            SourceState.UP if up else SourceState.DOWN,
+            up=up,
+            last_success=100.0,
+            poll_duration=0.5,
+            budgets=(BudgetStatus("getDevRealKpi", "5m", 4, 1),),
+        ),
+        sites=(Site("S1", 'Roof "north"\\', "test", extra=(("capacity_watts", "6000"),)),),
+        devices=(Device("D1", "S1", DeviceKind.INVERTER, "SUN2000", "V1", "Inverter-1"),),
+        readings=(
+            Reading(m.PRODUCTION_POWER, power, site="S1"),
+            Reading(m.PRODUCTION_ENERGY_TOTAL, 3.6e9, site="S1"),
+            Reading(STRING_VOLTAGE, 350.5, site="S1", device="D1", labels=("3",)),
+        ),
+        requests={("getDevRealKpi", "ok"): 7},
+        rejected={"counter_decrease": 1},
+    )
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in parse_text(text)
+        for s in family.samples
+    }
+
+
+def test_every_series_with_its_labels() -> None:
+    text = assemble({"a": render_snapshot(snapshot("a", 1234.5))}, openmetrics=False).decode()
+    got = samples(text)
+    assert got[("solar_production_power_watts", (("site", "S1"), ("source", "a")))] == 1234.5
+    assert got[("solar_production_energy_joules_total", (("site", "S1"), ("source", "a")))] == 3.6e9
+    voltage = (("device", "D1"), ("site", "S1"), ("source", "a"), ("string", "3"))
+    assert got[("test_pv_voltage_volts", voltage)] == 350.5
+    assert got[("solar_source_up", (("source", "a"),))] == 1
+    requests = (("endpoint", "getDevRealKpi"), ("result", "ok"), ("source", "a"))
+    assert got[("solar_source_requests_total", requests)] == 7
+    budget = (("api", "getDevRealKpi"), ("source", "a"), ("window", "5m"))
+    assert got[("solar_source_budget_remaining_calls", budget)] == 1
+    site_info = next(k for k in got if k[0] == "solar_site_info")
+    assert ("name", 'Roof "north"\\') in site_info[1] and ("capacity_watts", "6000") in site_info[1]
+
+
+def test_families_of_several_sources_are_grouped_under_one_header() -> None:
+    per_source = {
+        "a": render_snapshot(snapshot("a", 1)),
+        "b": render_snapshot(snapshot("b", 2, up=False)),
+    }
+    text = assemble(per_source, openmetrics=False).decode()
+    assert text.count("# TYPE solar_production_power_watts gauge") == 1
+    lines = text.splitlines()
+    start = lines.index("# TYPE solar_production_power_watts gauge")
+    assert lines[start + 1].startswith('solar_production_power_watts{source="a"')
+    assert lines[start + 2].startswith('solar_production_power_watts{source="b"')
+    assert samples(text)[("solar_source_up", (("source", "b"),))] == 0
+
+
+def test_openmetrics_variant_parses_and_ends_with_eof() -> None:
+    text = assemble({"a": render_snapshot(snapshot("a", 5))}, openmetrics=True).decode()
+    assert text.endswith("# EOF\n")
+    assert "# TYPE solar_production_energy_joules counter" in text
+    families = {f.name: f for f in parse_om(text)}
+    assert families["solar_production_energy_joules"].samples[0].value == 3.6e9
+
+
+async def test_output_renders_published_snapshots_and_caches_bytes() -> None:
+    output = PrometheusOutput()
+    output.on_snapshot(snapshot("a", 1))
+    output.on_snapshot(snapshot("a", 2))  # coalesced: only the newest matters
+    await output.settled()
+    first = output.exposition()
+    assert b'solar_production_power_watts{source="a",site="S1"} 2.0' in first.body
+    assert output.exposition().body is first.body  # served from the cache
+    assert first.content_type.startswith("text/plain; version=0.0.4")
+    assert output.exposition(openmetrics=True).content_type.startswith(
+        "application/openmetrics-text"
+    )
