@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from solar2prom.core.model import MetricType, Unit
+from solar2prom.core.model import Metric, MetricType, Unit
 from solar2prom.sources.fusionsolar import catalog, states
 from tests.vendors.fusionsolar import seed
 
@@ -86,7 +86,7 @@ def test_metric_names_follow_the_conventions() -> None:
         assert not re.search(r"_(kw|kwh|wh|percent|milliseconds|hours)(_|$)", metric.name)
         assert (metric.type is MetricType.COUNTER) == metric.name.endswith("_total")
     # A metric name is used with one meaning only: same type, unit and labels everywhere.
-    by_name = {}
+    by_name: dict[str, Metric] = {}
     for item in catalog.all_items():
         assert by_name.setdefault(item.metric.name, item.metric) == item.metric
 

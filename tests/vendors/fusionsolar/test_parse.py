@@ -80,7 +80,8 @@ def test_vendor_spellings_of_no_value_are_missing(raw: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["abc", "12,5", True, False, [1], {"v": 1}, "nan", "inf", float("nan"), float("-inf")]
+    "raw",
+    ["abc", "12,5", True, False, [1], {"v": 1}, "nan", "inf", float("nan"), 10**400, "1e400"],
 )
 def test_values_that_are_no_number_are_unparsable(raw: object) -> None:
     with pytest.raises(Unparsable):
@@ -128,6 +129,9 @@ def test_plant_coordinates_and_dates() -> None:
     assert (plant.latitude, plant.longitude, plant.capacity_kw) == (52.1, None, 6.5)
     assert plant.utc_offset == "-03:30"
     assert Plant.from_api({"plantCode": "x", "gridConnectionDate": "soon"}).utc_offset is None
+    assert Plant.from_api({"plantCode": "x", "capacity": 2500}).to_site().extra == (
+        ("capacity_watts", "2500000"),
+    )
 
 
 def test_device_list() -> None:
@@ -455,6 +459,16 @@ def test_station_capture() -> None:
 def test_station_revenue_with_unknown_currency() -> None:
     parsed = station_readings(Plant("NE=1"), {"day_income": "0.000"}, currency="")
     assert series(parsed, "fusionsolar_plant_revenue_today_currency") == {("",): 0.0}
+
+
+def test_unknown_station_kpis_pass_through() -> None:
+    parsed = station_readings(
+        Plant("NE=1"), {"day_power": "N/A", "co2": "1.5", "note": "x"}, currency=""
+    )
+    assert [(r.metric.name, r.labels, r.value) for r in parsed.readings] == [
+        ("fusionsolar_plant_data_item", ("co2",), 1.5)
+    ]
+    assert parsed.rejected == {"unparsable": 1}
 
 
 # --- the reference's examples (acceptance) ----------------------------------------------------

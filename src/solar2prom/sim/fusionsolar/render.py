@@ -147,11 +147,11 @@ def _power_factor(active: float, reactive: float) -> float:
 
 def _meter_common(plant: PlantState, dev: DeviceSpec) -> Items:
     meter = plant.meters[dev.dev_id]
-    items: Items = dict.fromkeys(c.NULL_KEYS[dev.type_id])
-    items["active_cap"] = round(meter.export_total, 2)
-    items["reverse_active_cap"] = round(meter.import_total, 2)
-    items["power_factor"] = _power_factor(plant.grid_kw, plant.reactive_kvar)
-    return items
+    return {
+        "active_cap": round(meter.export_total, 2),
+        "reverse_active_cap": round(meter.import_total, 2),
+        "power_factor": _power_factor(plant.grid_kw, plant.reactive_kvar),
+    }
 
 
 def _power_sensor(plant: PlantState, dev: DeviceSpec) -> Items:
@@ -174,6 +174,7 @@ def _power_sensor(plant: PlantState, dev: DeviceSpec) -> Items:
     )
     if not dev.three_phase:
         items.update(dict.fromkeys(c.SINGLE_PHASE_NA_KEYS, "N/A"))
+        items.update(dict.fromkeys(c.NULL_KEYS[c.POWER_SENSOR]))
         return items
     items.update(
         b_u=b_u,
@@ -187,6 +188,7 @@ def _power_sensor(plant: PlantState, dev: DeviceSpec) -> Items:
         active_power_b=round(grid_w * 0.33, 1),
         active_power_c=round(grid_w * 0.33, 1),
     )
+    items.update(dict.fromkeys(c.NULL_KEYS[c.POWER_SENSOR]))
     return items
 
 
@@ -218,6 +220,7 @@ def _grid_meter(plant: PlantState, dev: DeviceSpec) -> Items:
         forward_reactive_cap=round(meter.forward_reactive, 2),
         reverse_reactive_cap=round(meter.reverse_reactive, 2),
     )
+    items.update(dict.fromkeys(c.NULL_KEYS[c.GRID_METER]))
     return items
 
 

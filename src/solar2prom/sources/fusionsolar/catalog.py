@@ -14,7 +14,8 @@ gauges. Huawei's own sign conventions are kept in these `fusionsolar_` details (
 
 Device types the tables do not know (EMMA 23070, Smart Guard 23071, ...) are not dropped:
 `parse.device_readings` passes their numeric items through as `GENERIC_ITEM`, and so it does
-for keys a known type reports beyond its table (a future `pv29_u`).
+for keys a known type reports beyond its table (a future `pv29_u`); unknown plant KPIs become
+`GENERIC_PLANT_ITEM`.
 """
 
 from __future__ import annotations
@@ -428,7 +429,7 @@ GRID_METER = DeviceType(
         "active_power": Item(METER_ACTIVE_POWER, meter_power=MeterPower(fallback="kW")),
         "reactive_power": Item(_METER_REACTIVE_POWER, KW),
         **{
-            key: Item(_METER_PHASE_ACTIVE_POWER, labels=(p,), meter_power=MeterPower("kW"))
+            key: Item(_METER_PHASE_ACTIVE_POWER, labels=(p,), meter_power=MeterPower(fallback="kW"))
             for key, p in _phases("active_power_{}")
         },
     },
@@ -448,7 +449,7 @@ POWER_SENSOR = DeviceType(
         "reactive_power": Item(_METER_REACTIVE_POWER),
         # Documented kW, but sent in W (tijsverkoyen/HomeAssistant-FusionSolar#252).
         **{
-            key: Item(_METER_PHASE_ACTIVE_POWER, labels=(p,), meter_power=MeterPower("W"))
+            key: Item(_METER_PHASE_ACTIVE_POWER, labels=(p,), meter_power=MeterPower(fallback="W"))
             for key, p in _phases("active_power_{}")
         },
     },
@@ -767,6 +768,12 @@ GENERIC_ITEM = _metric(
     "unconverted.",
     labels=("type", "item"),
 )
+GENERIC_PLANT_ITEM = _metric(
+    "plant_data_item",
+    "A numeric plant KPI the catalog does not know, passed through unconverted.",
+    labels=("item",),
+    scope=Scope.SITE,
+)
 
 # --- plant real-time KPIs -----------------------------------------------------------------------
 
@@ -821,4 +828,5 @@ def vendor_metrics() -> tuple[Metric, ...]:
         if item.states is not None:
             found.setdefault(item.states.info.name, item.states.info)
     found[GENERIC_ITEM.name] = GENERIC_ITEM
+    found[GENERIC_PLANT_ITEM.name] = GENERIC_PLANT_ITEM
     return tuple(m for m in found.values() if m.name.startswith("fusionsolar_"))

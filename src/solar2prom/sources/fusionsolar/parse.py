@@ -24,6 +24,7 @@ from solar2prom.core.model import Device, DeviceKind, Metric, Reading, Site
 from solar2prom.sources.fusionsolar.catalog import (
     DEVICE_TYPES,
     GENERIC_ITEM,
+    GENERIC_PLANT_ITEM,
     KW,
     METER_PHASE_CURRENT,
     METER_PHASE_VOLTAGE,
@@ -70,18 +71,17 @@ def parse_number(raw: object) -> float | None:
         return None
     if isinstance(raw, bool):
         raise Unparsable(f"boolean {raw!r} where a number belongs")
-    if isinstance(raw, int | float):
-        value = float(raw)
-    elif isinstance(raw, str):
+    if isinstance(raw, str):
         text = raw.strip()
         if text.lower() in _MISSING_TEXT:
             return None
-        try:
-            value = float(text)
-        except ValueError:
-            raise Unparsable(f"{raw!r} is not a number") from None
-    else:
+        raw = text
+    elif not isinstance(raw, int | float):
         raise Unparsable(f"{type(raw).__name__} where a number belongs")
+    try:
+        value = float(raw)
+    except (ValueError, OverflowError):
+        raise Unparsable(f"{raw!r} is not a number") from None
     if not math.isfinite(value):
         raise Unparsable(f"{raw!r} is not a finite number")
     return round_noise(value)
@@ -203,7 +203,7 @@ class Plant:
 
     def to_site(self) -> Site:
         extra = (
-            (("capacity_watts", f"{self.capacity_kw * KW:g}"),)
+            (("capacity_watts", f"{round_noise(self.capacity_kw * KW):.15g}"),)
             if self.capacity_kw is not None
             else ()
         )
@@ -312,7 +312,7 @@ class ParsedReadings:
     def value(self, metric: Metric, labels: tuple[str, ...] = ()) -> float | None:
         """The value of one series, if it was read."""
         for reading in self.readings:
-            if reading.metric is metric and reading.labels == labels:
+            if reading.metric.name == metric.name and reading.labels == labels:
                 return reading.value
         return None
 
@@ -479,6 +479,8 @@ def station_readings(
     context = {"currency": currency}
     for key, value in row.numbers(kpi_map).items():
         item = PLANT_ITEMS.get(key)
-        if item is not None:
+        if item is None:
+            row.add(GENERIC_PLANT_ITEM, value, (key,))
+        else:
             row.item(item, value, context)
     return row.result()

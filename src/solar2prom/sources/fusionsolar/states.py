@@ -18,7 +18,6 @@ UNKNOWN = "unknown"
 class StateTable:
     """Code -> state words; `groups` (optional) sorts the codes into a coarse set."""
 
-    name: str
     states: Mapping[int, str]
     groups: Mapping[int, str] | None = None
 
@@ -88,16 +87,14 @@ _INVERTER_STATES, _INVERTER_GROUPS = _grouped(
         "loading": {49152: "Loading (written by SmartLogger)"},
     }
 )
-INVERTER_STATE = StateTable("inverter_state", _INVERTER_STATES, _INVERTER_GROUPS)
+INVERTER_STATE = StateTable(_INVERTER_STATES, _INVERTER_GROUPS)
 
-RUN_STATE = StateTable("run_state", {0: "Disconnected", 1: "Connected"})
-METER_STATUS = StateTable("meter_status", {0: "Offline", 1: "Normal"})
+RUN_STATE = StateTable({0: "Disconnected", 1: "Connected"})
+METER_STATUS = StateTable({0: "Offline", 1: "Normal"})
 BATTERY_STATUS = StateTable(
-    "battery_status",
     {0: "Offline", 1: "Standby", 2: "Running", 3: "Faulty", 4: "Hibernating"},
 )
 CHARGE_DISCHARGE_MODE = StateTable(
-    "ch_discharge_model",
     {
         0: "None",
         1: "Forced charge/discharge",
@@ -112,16 +109,14 @@ CHARGE_DISCHARGE_MODE = StateTable(
         10: "EMMA",
     },
 )
-PLANT_HEALTH = StateTable("real_health_state", {1: "Disconnected", 2: "Faulty", 3: "Healthy"})
-MAINS_STATE = StateTable("mains_state", {0: "Mains unavailable", 1: "Mains available"})
+PLANT_HEALTH = StateTable({1: "Disconnected", 2: "Faulty", 3: "Healthy"})
+MAINS_STATE = StateTable({0: "Mains unavailable", 1: "Mains available"})
 GRID_QUALITY = StateTable(
-    "grid_quality_grade",
     {0: "Unknown", 1: "Class 1", 2: "Class 2", 3: "Class 3", 4: "Class 4"},
 )
-GENSET_STATE = StateTable("running_state", {0: "Unknown", 1: "Stopped", 2: "Running"})
-SSU_POWER_STATE = StateTable("on_off_state", {0: "On", 1: "Off"})
+GENSET_STATE = StateTable({0: "Unknown", 1: "Stopped", 2: "Running"})
+SSU_POWER_STATE = StateTable({0: "On", 1: "Off"})
 LITHIUM_RACK_STATE = StateTable(
-    "battery_state",
     {
         0: "Initial power-on",
         1: "Power-off",

@@ -1,0 +1,55 @@
+"""The `solar2prom` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.integration.conftest import write_config
+from tests.integration.helpers import free_port, solar2prom
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(solar2prom(*args), capture_output=True, text=True, timeout=120)
+
+
+def test_check_config_ok_and_errors(tmp_path: Path, sim_url: str) -> None:
+    config = write_config(tmp_path, sim_url, free_port())
+    ok = run("check-config", "-c", str(config))
+    assert ok.returncode == 0
+    assert "OK, 1 source(s)" in ok.stdout
+    config.write_text(config.read_text().replace("username: demo", "user: demo"))
+    bad = run("check-config", "-c", str(config))
+    assert bad.returncode == 2
+    assert f"{config}:7: sources[0].user: unknown key" in bad.stderr
+    assert f"{config}:4: sources[0].username: missing required key" in bad.stderr
+
+
+def test_collect_exits_1_and_still_writes_up_0_when_a_source_fails(tmp_path: Path) -> None:
+    dead_url = f"http://127.0.0.1:{free_port()}"
+    config = write_config(tmp_path, dead_url, free_port())
+    out = tmp_path / "solar.prom"
+    result = subprocess.run(
+        solar2prom("collect", "-c", str(config), "-o", str(out)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"SIM_CODE": "x", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 1
+    assert "roof: login: connection failed" in result.stderr
+    assert 'solar_source_up{source="roof"} 0.0' in out.read_text()
+
+
+def test_discover_lists_plants_and_devices(tmp_path: Path, sim_url: str) -> None:
+    config = write_config(tmp_path, sim_url, free_port())
+    text = run("discover", "-c", str(config))
+    assert text.returncode == 0, text.stderr
+    assert "source roof:" in text.stdout
+    assert "  site NE=" in text.stdout
+    assert "inverter" in text.stdout
+    as_json = run("discover", "-c", str(config), "--json")
+    found = json.loads(as_json.stdout)["roof"]
+    assert {d["kind"] for d in found["devices"]} >= {"inverter", "battery", "meter"}
+    assert all(d["site"] in {s["id"] for s in found["sites"]} for d in found["devices"])

@@ -1,0 +1,96 @@
+"""A real Prometheus scrapes `solar2prom run`; real promtool checks the exposition."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import require_program
+from tests.integration.conftest import write_config
+from tests.integration.helpers import free_port, process, solar2prom, wait_http
+
+LIFETIME = "solar_production_energy_joules_total"
+
+
+def total(text: str, name: str) -> float | None:
+    values = [
+        float(s.value)
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name
+    ]
+    return sum(values) if values else None
+
+
+def test_promtool_accepts_the_exposition(tmp_path: Path, sim_url: str) -> None:
+    promtool = require_program("promtool")
+    config = write_config(tmp_path, sim_url, free_port())
+    out = tmp_path / "textfile" / "solar.prom"
+    result = subprocess.run(
+        solar2prom("collect", "-c", str(config), "-o", str(out)),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert oct(out.stat().st_mode & 0o777) == "0o644"
+    exposition = out.read_bytes()
+    assert b"fusionsolar_inverter_pv_voltage_volts{" in exposition
+    lint = subprocess.run(
+        [promtool, "check", "metrics"], input=exposition, capture_output=True, check=False
+    )
+    assert lint.returncode == 0, lint.stdout.decode() + lint.stderr.decode()
+
+
+async def test_prometheus_scrapes_run_and_promql_returns_the_value(
+    tmp_path: Path, sim_url: str
+) -> None:
+    prometheus = require_program("prometheus")
+    exporter_port, prom_port = free_port(), free_port()
+    config = write_config(tmp_path, sim_url, exporter_port)
+    (tmp_path / "prometheus.yml").write_text(
+        "global: {scrape_interval: 1s}\n"
+        "scrape_configs:\n"
+        "  - job_name: solar2prom\n"
+        f"    static_configs: [{{targets: ['127.0.0.1:{exporter_port}']}}]\n"
+    )
+    prometheus_command = [
+        prometheus,
+        f"--config.file={tmp_path / 'prometheus.yml'}",
+        f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{prom_port}",
+    ]
+    metrics_url = f"http://127.0.0.1:{exporter_port}/metrics"
+    query = (
+        f"http://127.0.0.1:{prom_port}/api/v1/query"
+        f"?query=sum({LIFETIME}{{source='roof'}})"
+    )
+    with (
+        process(solar2prom("run", "-c", str(config)), tmp_path / "run.log"),
+        process(prometheus_command, tmp_path / "prometheus.log"),
+    ):
+        deadline = time.monotonic() + 60
+        expected = total(await wait_http(metrics_url), LIFETIME)
+        while expected is None:  # the first poll is still running
+            assert time.monotonic() < deadline, (tmp_path / "run.log").read_text()
+            await asyncio.sleep(0.2)
+            expected = total(await wait_http(metrics_url), LIFETIME)
+        await wait_http(f"http://127.0.0.1:{prom_port}/-/ready")
+        stored = None
+        async with aiohttp.ClientSession() as http:
+            while stored is None and time.monotonic() < deadline:
+                async with http.get(query) as response:
+                    result = (await response.json())["data"]["result"]
+                if result:
+                    stored = float(result[0]["value"][1])
+                else:
+                    await asyncio.sleep(0.5)
+        # The next poll is minutes away, so what Prometheus stored is what /metrics serves.
+        assert stored == pytest.approx(expected), (tmp_path / "prometheus.log").read_text()
+        assert total(await wait_http(metrics_url), "solar_source_up") == 1

@@ -1,0 +1,69 @@
+"""docs/metrics.md lists every FusionSolar metric exactly as the catalog declares it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from solar2prom.sources.fusionsolar import catalog
+from solar2prom.sources.fusionsolar.aggregate import site_readings
+from solar2prom.sources.fusionsolar.parse import (
+    DeviceInfo,
+    Plant,
+    device_readings,
+    station_readings,
+)
+
+DOCS = Path(__file__).parents[3] / "docs" / "metrics.md"
+_ROW = re.compile(r"^\| `(fusionsolar_[a-z0-9_]+)` \| (\w+) \| ([\w–]+) \| ([^|]+) \|")
+
+
+def section(title: str) -> str:
+    text = DOCS.read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def documented() -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """Metric -> (type, unit, labels) from the rows of the FusionSolar tables."""
+    rows: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    for line in section("FusionSolar").splitlines():
+        match = _ROW.match(line)
+        if match:
+            name, mtype, unit, labels = match.groups()
+            assert name not in rows, f"{name} documented twice"
+            rows[name] = (mtype, unit, tuple(re.findall(r"`(\w+)`", labels)))
+    return rows
+
+
+def test_every_catalog_metric_is_in_the_docs() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    missing = [m.name for m in catalog.vendor_metrics() if f"`{m.name}`" not in text]
+    assert not missing
+
+
+def test_the_metric_table_matches_the_catalog() -> None:
+    expected = {
+        m.name: (m.type.value, m.unit.value or "–", m.labels) for m in catalog.vendor_metrics()
+    }
+    assert documented() == expected
+
+
+def test_the_core_metrics_fed_are_documented() -> None:
+    plant = Plant("NE=1")
+    devices = [
+        DeviceInfo(id=str(type_id), type_id=type_id, station_code=plant.code)
+        for type_id in catalog.DEVICE_TYPES
+    ]
+    everything = dict.fromkeys((key for t in catalog.DEVICE_TYPES.values() for key in t.items), 1)
+    parsed = [(d, device_readings(d, everything)) for d in devices]
+    fed = {r.metric.name for _, p in parsed for r in p.readings}
+    fed |= {r.metric.name for r in site_readings(plant, parsed)}
+    kpis = dict.fromkeys(catalog.PLANT_ITEMS, 1)
+    fed |= {r.metric.name for r in station_readings(plant, kpis, currency="").readings}
+    fed = {name for name in fed if name.startswith("solar_")}
+    # Every core metric of SPEC §6.1 but the info series and the consumption energies.
+    assert len(fed) == 13
+    text = section("FusionSolar")
+    assert not [name for name in fed if f"`{name}`" not in text]
