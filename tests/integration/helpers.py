@@ -52,8 +52,8 @@ def wait_for_line(log: Path, pattern: str, timeout: float = 30.0) -> re.Match[st
     raise AssertionError(f"{pattern!r} not seen in {log}:\n{log.read_text(errors='replace')}")
 
 
-async def wait_http(url: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
+async def wait_http(url: str, within: float = 30.0) -> str:
+    deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as http:
         while True:
             try:
@@ -63,5 +63,5 @@ async def wait_http(url: str, timeout: float = 30.0) -> str:
             except aiohttp.ClientError:
                 pass
             if time.monotonic() > deadline:
-                raise AssertionError(f"{url} did not answer 200 within {timeout}s")
+                raise AssertionError(f"{url} did not answer 200 within {within}s")
             await asyncio.sleep(0.1)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
+import time
 from pathlib import Path
 
 from tests.integration.conftest import write_config
-from tests.integration.helpers import free_port, solar2prom
+from tests.integration.helpers import free_port, process, solar2prom, wait_for_line, wait_http
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -53,3 +55,23 @@ def test_discover_lists_plants_and_devices(tmp_path: Path, sim_url: str) -> None
     found = json.loads(as_json.stdout)["roof"]
     assert {d["kind"] for d in found["devices"]} >= {"inverter", "battery", "meter"}
     assert all(d["site"] in {s["id"] for s in found["sites"]} for d in found["devices"])
+
+
+async def test_demo_serves_fusionsolar_plants_and_devices(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "demo.log"
+    with process(solar2prom("demo", "--listen", f"127.0.0.1:{port}", "--speed", "60"), log):
+        wait_for_line(log, r"metrics at http://127\.0\.0\.1:\d+/metrics")
+        deadline = time.monotonic() + 60
+        text = await wait_http(f"http://127.0.0.1:{port}/metrics")
+        while "solar_device_power_watts" not in text:
+            assert time.monotonic() < deadline, log.read_text()
+            await asyncio.sleep(0.2)
+            text = await wait_http(f"http://127.0.0.1:{port}/metrics")
+        page = await wait_http(f"http://127.0.0.1:{port}/")
+        health = json.loads(await wait_http(f"http://127.0.0.1:{port}/healthz"))
+    assert 'solar_site_info{source="demo-fusionsolar"' in text
+    assert "fusionsolar_inverter_pv_voltage_volts{" in text
+    assert 'solar_source_up{source="demo-fusionsolar"} 1.0' in text
+    assert "demo-fusionsolar" in page
+    assert health["sources"]["demo-fusionsolar"]["state"] == "up"

@@ -67,10 +67,7 @@ async def test_prometheus_scrapes_run_and_promql_returns_the_value(
         f"--web.listen-address=127.0.0.1:{prom_port}",
     ]
     metrics_url = f"http://127.0.0.1:{exporter_port}/metrics"
-    query = (
-        f"http://127.0.0.1:{prom_port}/api/v1/query"
-        f"?query=sum({LIFETIME}{{source='roof'}})"
-    )
+    query = f"http://127.0.0.1:{prom_port}/api/v1/query?query=sum({LIFETIME}{{source='roof'}})"
     with (
         process(solar2prom("run", "-c", str(config)), tmp_path / "run.log"),
         process(prometheus_command, tmp_path / "prometheus.log"),

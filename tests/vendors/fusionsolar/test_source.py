@@ -236,7 +236,11 @@ async def test_vendor_faults_mark_the_source_down_and_it_recovers(
     (poller,) = app.pollers
     try:
         assert (await poller.poll_all()).health.up
-        for fault in ({"html_error_next": 99}, {"malformed_json_next": 99}, {"http_error_next": 99}):
+        for fault in (
+            {"html_error_next": 99},
+            {"malformed_json_next": 99},
+            {"http_error_next": 99},
+        ):
             clock.advance(400)
             simulator.faults.update(fault)
             down = await poller.poll_all()

@@ -124,6 +124,8 @@ def _check(name: str, value: Any, current: Any) -> Any:
     if isinstance(current, int):
         if not float(value).is_integer() or value < 0:
             raise ValueError(f"{name} must be a non-negative integer")
+        if name.endswith("_status") and not 200 <= value <= 599:
+            raise ValueError(f"{name} must be an HTTP status 200..599")
         return int(value)
     if value < 0 or (name.endswith("_probability") and value > 1):
         raise ValueError(f"{name} out of range")

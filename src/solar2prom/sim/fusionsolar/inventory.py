@@ -142,12 +142,14 @@ class _Ids:
         self._used: set[int] = set()
 
     def next(self, ne: int, seq: int, documented_style: bool) -> int:
-        candidate = 10**15 + ne + seq
-        while documented_style or candidate in self._used:
-            documented_style = False
-            candidate = self._rng.randrange(10**14, 10**15)
+        candidate = self._random() if documented_style else 10**15 + ne + seq
+        while candidate in self._used:
+            candidate = self._random()
         self._used.add(candidate)
         return candidate
+
+    def _random(self) -> int:
+        return self._rng.randrange(10**14, 10**15)
 
 
 def build_inventory(config: FusionSolarSimConfig, now: float) -> Inventory:

@@ -44,7 +44,7 @@ class FusionSolarSimulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on host:port (0 = any free port); return the base URL."""
-        runner = web.AppRunner(self.app)
+        runner = web.AppRunner(self.app, access_log=None)
         await runner.setup()
         try:
             await web.TCPSite(runner, host, port).start()
