@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
@@ -15,6 +14,7 @@ import aiohttp
 import pytest
 
 from solar2prom.sim.fusionsolar import FusionSolarSimConfig, FusionSolarSimulator
+from tests.conftest import ManualClock
 
 CAPTURES = Path(__file__).parents[1] / "data" / "fusionsolar"
 EQUINOX = 1_742_428_800.0  # 2025-03-20 00:00 UTC: the sun is up about 12 h everywhere
@@ -27,26 +27,12 @@ def capture(name: str) -> Any:
     return json.loads((CAPTURES / f"{name}.json").read_text(encoding="utf-8"))
 
 
-class StepClock:
-    """Simulated time that moves only when the test says so."""
-
-    def __init__(self, start: float) -> None:
-        self.t = start
-
-    def now(self) -> float:
-        return self.t
-
-    async def sleep(self, seconds: float) -> None:
-        self.t += max(0.0, seconds)
-        await asyncio.sleep(0)
-
-
 @dataclass
 class Harness:
     sim: FusionSolarSimulator
     base: str
     http: aiohttp.ClientSession
-    clock: StepClock
+    clock: ManualClock
     token: str = ""
 
     async def post(self, api: str, body: Any = None, token: str | None = None) -> Any:
@@ -98,7 +84,7 @@ async def simulator() -> AsyncIterator[Factory]:
     started: list[Harness] = []
 
     async def start(start: float = NOON_UTC, **config: Any) -> Harness:
-        clock = StepClock(start)
+        clock = ManualClock(start)
         sim = FusionSolarSimulator(FusionSolarSimConfig(**config), clock)
         base = await sim.start()
         harness = Harness(sim, base, aiohttp.ClientSession(), clock)

@@ -21,6 +21,19 @@ _NO_IRRADIATION = 40960.0  # "Standby: no irradiation"
 _MODULE_VOLTAGE = 36.5
 
 
+def _single_phase_lines(a_u: float) -> dict[str, float]:
+    return {"ab_u": a_u, "bc_u": 0.0, "ca_u": 0.0}
+
+
+def _line_voltages(a_u: float, b_u: float, c_u: float) -> dict[str, float]:
+    """Line-to-line voltages of a three-phase system from its phase voltages."""
+    return {
+        "ab_u": round((a_u + b_u) / 2 * _SQRT3, 1),
+        "bc_u": round((b_u + c_u) / 2 * _SQRT3, 1),
+        "ca_u": round((c_u + a_u) / 2 * _SQRT3, 1),
+    }
+
+
 def _noise(dev: DeviceSpec, plant: PlantState) -> random.Random:
     return random.Random(dev.seed * 1_000_003 + int(plant.t))
 
@@ -67,9 +80,8 @@ def _inverter(plant: PlantState, inv: InverterState) -> Items:
         "a_u": a_u,
         "b_u": b_u,
         "c_u": c_u,
-        "ab_u": round((a_u + b_u) / 2 * _SQRT3, 1) if spec.three_phase else a_u,
-        "bc_u": round((b_u + c_u) / 2 * _SQRT3, 1),
-        "ca_u": round((c_u + a_u) / 2 * _SQRT3, 1) if spec.three_phase else 0.0,
+        # A single-phase inverter reports its phase voltage as the first line voltage.
+        **(_line_voltages(a_u, b_u, c_u) if spec.three_phase else _single_phase_lines(a_u)),
         "a_i": round(current * rng.uniform(0.98, 1.02), 3),
         "b_i": round(current * rng.uniform(0.98, 1.02), 3) if spec.three_phase else 0.0,
         "c_i": round(current * rng.uniform(0.98, 1.02), 3) if spec.three_phase else 0.0,
@@ -179,9 +191,7 @@ def _power_sensor(plant: PlantState, dev: DeviceSpec) -> Items:
     items.update(
         b_u=b_u,
         c_u=c_u,
-        ab_u=round((a_u + b_u) / 2 * _SQRT3, 1),
-        bc_u=round((b_u + c_u) / 2 * _SQRT3, 1),
-        ca_u=round((c_u + a_u) / 2 * _SQRT3, 1),
+        **_line_voltages(a_u, b_u, c_u),
         b_i=round(current * rng.uniform(0.9, 1.1), 2),
         c_i=round(current * rng.uniform(0.9, 1.1), 2),
         active_power_a=round(grid_w * 0.34, 1),
@@ -205,9 +215,7 @@ def _grid_meter(plant: PlantState, dev: DeviceSpec) -> Items:
         a_u=a_u,
         b_u=b_u,
         c_u=c_u,
-        ab_u=round((a_u + b_u) / 2 * _SQRT3, 1),
-        bc_u=round((b_u + c_u) / 2 * _SQRT3, 1),
-        ca_u=round((c_u + a_u) / 2 * _SQRT3, 1),
+        **_line_voltages(a_u, b_u, c_u),
         a_i=round(current * rng.uniform(0.9, 1.1), 2),
         b_i=round(current * rng.uniform(0.9, 1.1), 2),
         c_i=round(current * rng.uniform(0.9, 1.1), 2),
