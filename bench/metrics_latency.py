@@ -116,16 +116,16 @@ def sample_value(metric: Metric, rng: random.Random, now: float) -> float:
     return float(rng.randrange(0, 1024))  # state codes
 
 
-def build_snapshot(
-    source: str, sites: int, devices: int, variant: int, now: float
-) -> Snapshot:
-    """One source with `sites` plants of `devices` string inverters each."""
+def build_snapshot(index: int, sites: int, devices: int, variant: int, now: float) -> Snapshot:
+    """Source number `index`, with `sites` plants of `devices` string inverters each."""
+    source = f"site-group-{index}"
     rng = random.Random(f"{source}/{variant}")
     site_list: list[Site] = []
     device_list: list[Device] = []
     readings: list[Reading] = []
     for s in range(sites):
-        site_id = f"NE={33_000_000 + hash((source, s)) % 1_000_000:08d}"
+        plant_number = 33_000_000 + index * 10_000 + s
+        site_id = f"NE={plant_number}"
         site_list.append(
             Site(
                 site_id,
@@ -140,7 +140,7 @@ def build_snapshot(
         for metric in SITE_METRICS:
             readings.append(Reading(metric, sample_value(metric, rng, now), site=site_id))
         for d in range(devices):
-            device_id = f"1000000{int(site_id[3:]):08d}{d}"
+            device_id = f"10000{plant_number:08d}{d:03d}"
             device_list.append(
                 Device(
                     device_id,
@@ -224,7 +224,11 @@ def series(snap: Snapshot) -> Iterator[tuple[Metric, Labels, float]]:
         scope["site"], scope["device"] = reading.site, reading.device
         names = reading.metric.label_names
         values = [scope[n] for n in names[: len(names) - len(reading.labels)]]
-        yield reading.metric, tuple(zip(names, (*values, *reading.labels), strict=True)), reading.value
+        yield (
+            reading.metric,
+            tuple(zip(names, (*values, *reading.labels), strict=True)),
+            reading.value,
+        )
 
 
 class SnapshotCollector:
@@ -345,9 +349,9 @@ async def keep_polling(
 
 async def run(sources: int, sites: int, devices: int, requests: int) -> dict[str, Any]:
     now = time.time()
-    names = [f"site-group-{i}" for i in range(sources)]
     build_started = time.perf_counter()
-    variants = [[build_snapshot(n, sites, devices, v, now) for n in names] for v in range(2)]
+    variants = [[build_snapshot(i, sites, devices, v, now) for i in range(sources)] for v in (0, 1)]
+    names = [snap.source for snap in variants[0]]
     build_s = time.perf_counter() - build_started
     memory_after_build = memory()
     readings = sum(len(s.readings) for s in variants[0])

@@ -202,7 +202,7 @@ class SourcePoller:
             source=self.source.name,
             vendor=self.source.vendor,
             taken_at=now,
-            health=self._health(now, status.budgets, status.notes),
+            health=self._health(status.budgets, status.notes),
             sites=tuple(sites.values()),
             devices=tuple(devices.values()),
             readings=tuple(readings.values()),
@@ -210,9 +210,7 @@ class SourcePoller:
             rejected=dict(self._rejected),
         )
 
-    def _health(
-        self, now: float, budgets: tuple[BudgetStatus, ...], notes: tuple[str, ...]
-    ) -> SourceHealth:
+    def _health(self, budgets: tuple[BudgetStatus, ...], notes: tuple[str, ...]) -> SourceHealth:
         attempted = [s for s in self._feeds if s.last_attempt_ok is not None]
         failing = [s for s in attempted if not s.last_attempt_ok]
         up = bool(attempted) and not failing
