@@ -32,7 +32,9 @@ def test_midnight_is_the_sites_not_utcs() -> None:
     early = datetime(2026, 6, 2, 0, 30, tzinfo=BERLIN_SUMMER).timestamp()
     assert datetime.fromtimestamp(early, UTC).day == 1
     assert guard.adjust(today(10.0), early, BERLIN_SUMMER).value == 0
-    assert DayTotalGuard().adjust(today(10.0), early, UTC).value == 10.0
+    in_utc = DayTotalGuard()
+    in_utc.adjust(today(10.0), at(21), UTC)
+    assert in_utc.adjust(today(10.0), early, UTC).value == 10.0  # a UTC site: same day
 
 
 def test_counter_guard_keeps_the_last_good_value_and_counts() -> None:
