@@ -16,6 +16,7 @@ _METRIC_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # Labels every metric of a scope carries, in this order, before its own labels.
 _SCOPE_LABELS: dict[str, tuple[str, ...]] = {
+    "global": (),
     "source": ("source",),
     "site": ("source", "site"),
     "device": ("source", "site", "device"),
@@ -52,8 +53,13 @@ class Unit(StrEnum):
 
 
 class Scope(StrEnum):
-    """Which of the standard labels a metric carries."""
+    """Which of the standard labels a metric carries.
 
+    GLOBAL carries none: only for compatibility series whose names and labels another
+    exporter fixed (apsystems2prom's `ap_*`).
+    """
+
+    GLOBAL = "global"
     SOURCE = "source"
     SITE = "site"
     DEVICE = "device"

@@ -56,7 +56,8 @@ def _escape_help(text: str) -> str:
 
 def _line(name: str, labels: Iterable[tuple[str, str]], value: float) -> str:
     inner = ",".join(f'{k}="{_escape_label(v)}"' for k, v in labels)
-    return f"{name}{{{inner}}} {_format_value(value)}\n"
+    selector = f"{name}{{{inner}}}" if inner else name
+    return f"{selector} {_format_value(value)}\n"
 
 
 class _Families:
