@@ -26,9 +26,11 @@ format: $(BIN)/solar2prom
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: $(BIN)/solar2prom
-	$(BIN)/python bench/collect_calls.py
-	$(BIN)/python bench/metrics_latency.py
+bench: $(BIN)/solar2prom  # runs every benchmark, then fails if any of them failed
+	@status=0; \
+	$(BIN)/python bench/collect_calls.py || status=1; \
+	$(BIN)/python bench/metrics_latency.py || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache test-output

@@ -97,14 +97,18 @@ class CallLog:
 
 @dataclass
 class Cycle:
+    """One poll cycle; times are simulated seconds since `collect` began."""
+
     name: str
     ok: bool
     wall_s: float
-    sim_s: float
+    started: float
+    ended: float
+    first_call: float | None
     calls: dict[str, int]
     minimum: dict[str, int]
     violations: int
-    first_call_at: float | None  # simulated seconds after the first cycle began
+    due: float | None = None  # when the daemon's schedule had it start
     failed_attempts: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
@@ -124,10 +128,13 @@ class Cycle:
         return {
             "ok": self.ok,
             "wall_seconds": round(self.wall_s, 3),
-            "simulated_seconds": round(self.sim_s, 1),
-            "first_call_after_seconds": (
-                None if self.first_call_at is None else round(self.first_call_at, 1)
-            ),
+            "simulated_seconds": round(self.ended - self.started, 1),
+            "simulated_times_since_collect_began": {
+                "started": round(self.started, 1),
+                "due": None if self.due is None else round(self.due, 1),
+                "first_call": None if self.first_call is None else round(self.first_call, 1),
+                "ended": round(self.ended, 1),
+            },
             "calls": self.calls,
             "minimum": self.minimum,
             "violations_407": self.violations,
@@ -185,9 +192,10 @@ async def run(plants: int, speed: float) -> dict[str, Any]:
             )
             app = Application(AppConfig(sources=(source,)), clock, Path(state))
             try:
-                origin = clock.now()
-                first, body = await first_cycle(app, simulator, log, first_min)
-                second, served = await second_cycle(app, simulator, log, realtime_min, origin)
+                first, body, origin = await first_cycle(app, simulator, log, first_min)
+                second, served = await second_cycle(
+                    app, simulator, log, realtime_min, origin, speed
+                )
             finally:
                 await app.stop()
     finally:
@@ -210,21 +218,23 @@ async def run(plants: int, speed: float) -> dict[str, Any]:
 
 async def first_cycle(
     app: Application, simulator: FusionSolarSimulator, log: CallLog, minimum: dict[str, int]
-) -> tuple[Cycle, bytes]:
+) -> tuple[Cycle, bytes, float]:
+    """`Application.collect()`; the cycle, the exposition, and when it began (simulated)."""
     violations = simulator.stats.violations
-    sim_start, wall_start = app.clock.now(), time.perf_counter()
+    origin, wall_start = app.clock.now(), time.perf_counter()
     body, ok = await app.collect()
     cycle = Cycle(
         name="collect",
         ok=ok,
         wall_s=time.perf_counter() - wall_start,
-        sim_s=app.clock.now() - sim_start,
+        started=0.0,
+        ended=app.clock.now() - origin,
+        first_call=(log.calls[0][1] - origin) if log.calls else None,
         calls=log.counts(),
         minimum=minimum,
         violations=simulator.stats.violations - violations,
-        first_call_at=(log.calls[0][1] - sim_start) if log.calls else None,
     )
-    return cycle, body
+    return cycle, body, origin
 
 
 async def second_cycle(
@@ -233,6 +243,7 @@ async def second_cycle(
     log: CallLog,
     minimum: dict[str, int],
     origin: float,
+    speed: float,
 ) -> tuple[Cycle, bytes]:
     """Let the daemon run until its next successful real-time poll; count what that cost."""
     previous = app.hub.snapshots[SOURCE].health.last_success or 0.0
@@ -250,16 +261,17 @@ async def second_cycle(
 
     app.hub.subscribe(watch)
     mark, violations = len(log.calls), simulator.stats.violations
-    interval = app.pollers[0].feed_states[0].feed.interval
-    sim_start, wall_start = app.clock.now(), time.perf_counter()
+    feed = app.pollers[0].feed_states[0]
+    due = feed.next_due - origin
+    started, wall_start = app.clock.now() - origin, time.perf_counter()
     urls = await app.start(ListenAddress("127.0.0.1", 0))
     try:
         # Three intervals of simulated time is far more than one poll plus one retry needs.
-        await asyncio.wait_for(done.wait(), timeout=3 * interval / simulator_speed(app))
+        await asyncio.wait_for(done.wait(), timeout=3 * feed.feed.interval / speed)
         ok = True
     except TimeoutError:
         ok = False
-    wall, sim = time.perf_counter() - wall_start, app.clock.now() - sim_start
+    wall, ended = time.perf_counter() - wall_start, app.clock.now() - origin
     calls = log.counts(since=mark)
     second_violations = simulator.stats.violations - violations
     async with (
@@ -272,19 +284,16 @@ async def second_cycle(
         name="second cycle",
         ok=ok,
         wall_s=wall,
-        sim_s=sim,
+        started=started,
+        ended=ended,
+        first_call=first_call,
         calls=calls,
         minimum=minimum,
         violations=second_violations,
-        first_call_at=first_call,
+        due=due,
         failed_attempts=failures,
     )
     return cycle, served
-
-
-def simulator_speed(app: Application) -> float:
-    clock = app.clock
-    return clock.speed if isinstance(clock, ScaledClock) else 1.0
 
 
 def print_report(result: dict[str, Any], command: str) -> None:
@@ -317,16 +326,17 @@ def print_report(result: dict[str, Any], command: str) -> None:
     )
     print(f"{'407s returned':<20}{first.violations:>9}{'':>9}{second.violations:>10}")
     print()
-    for cycle in (first, second):
-        when = "" if cycle.first_call_at is None else f", first call at +{cycle.first_call_at:.0f}s"
-        print(
-            f"{cycle.name}: {'ok' if cycle.ok else 'FAILED'}, wall {cycle.wall_s:.2f}s, "
-            f"simulated {cycle.sim_s:.0f}s{when} (simulated, from the start of collect)"
-        )
     floor = 2 * (math.ceil(account["plants"] / 100) - 1) * 60
     print(
-        f"  (the vendor's 1/min spacing of getDevList and getStationRealKpi alone takes "
-        f"{floor}s of a first poll)"
+        f"collect: {'ok' if first.ok else 'FAILED'}; wall {first.wall_s:.2f} s, simulated "
+        f"{first.ended:.0f} s (the vendor's 1/min spacing of getDevList and getStationRealKpi "
+        f"alone takes {floor} s)"
+    )
+    print(
+        f"cycle 2 (the daemon, started when collect ended): "
+        f"{'ok' if second.ok else 'FAILED'}; due at +{second.due or 0:.0f} s, first call at "
+        f"+{second.first_call or 0:.0f} s, successful snapshot at +{second.ended:.0f} s "
+        f"(simulated, since collect began); wall {second.wall_s:.2f} s"
     )
     expo, served = result["exposition"], result["served_after_second_cycle"]
     print(f"exposition after collect: {expo['series']} series, {expo['bytes']} bytes")

@@ -1,28 +1,34 @@
 """`/metrics` latency with about 100k series while polls keep arriving, against the usual pattern.
 
 What it measures: synthetic snapshots built from the real core model and the real metric
-descriptors (`--sources` sources × `--sites` sites × `--devices` string inverters, each with its
-28 PV strings, 10 MPPTs, phases, state codes and the vendor-neutral core metrics; about 100k
-series with the defaults) are served on loopback by two aiohttp servers in this process:
+descriptors (`--sources` sources × `--sites` sites × `--devices` FusionSolar string inverters,
+each with its 28 PV strings, 10 MPPTs, phases, state codes and the vendor-neutral core metrics;
+about 100k series with the defaults) are served on loopback by two aiohttp servers:
 
 - `solar2prom`: the real `outputs.http.build_app` with a `Hub` and a `PrometheusOutput`, which
-  renders each snapshot once, in a worker thread, when it is published, and answers `/metrics`
+  renders a snapshot once, in a worker thread, when it is published, and answers `/metrics`
   with cached bytes;
 - `baseline`: the usual exporter pattern, a `prometheus_client` custom collector that turns the
   latest snapshots into the same families and samples, rendered by
-  `prometheus_client.generate_latest` on every request from an aiohttp handler.
+  `prometheus_client.generate_latest` on every request, from an aiohttp handler.
 
-Both expose the same samples (checked once, before the measurement, by parsing both bodies).
-While a background "poll" publishes a new set of snapshots of the same size about every second
-(so the solar2prom side keeps re-rendering in its worker thread), `--requests` sequential GETs
-are sent to each server, alternating between them, with an aiohttp client in this process; each
-latency is from sending the request to having read the whole body.
+Both servers and their data live in this process; each side has its own hub, so that a side only
+does its own work while it is measured. A client process (an aiohttp client, as Prometheus would
+be another process) first checks that both serve the same samples, then sends sequential GETs,
+each after a random pause averaging `--gap`, so that they fall anywhere in the poll cycle. The
+latency of a GET runs from sending it to having read the whole body. A background "poll"
+publishes a new set of snapshots of the same size to the side being measured about every
+second, so solar2prom keeps re-rendering in its worker threads during its measurement. The
+sides alternate over `--rounds` rounds, so that both see the same machine. A first batch of
+solar2prom GETs with no poll running is the reference for what the background renders cost.
 
-How to read it: p50 / p99 of both and the ratio baseline ÷ solar2prom (higher is better for
-solar2prom); the body size; the time to render one source's snapshot (`render_snapshot`, what
-the worker thread does per published snapshot) and all of them; the process RSS (VmRSS, and the
-peak VmHWM) after building the data and at the end. Timings are of one run on a shared machine:
-compare the two sides with each other, not with other runs.
+How to read it: p50 / p99 of both sides and the ratio baseline ÷ solar2prom (higher is better
+for solar2prom); the body size; the time to render one source's snapshot (`render_snapshot`:
+what a worker thread does per published snapshot), all of them, and to assemble the body; the
+process RSS (VmRSS, and the peak VmHWM) after building the data, once both servers are up, and
+at the end. `bodies` counts the distinct bodies a side served: how many new snapshots showed.
+Timings are of one run on a shared machine: compare the sides with each other, not with other
+runs. Exit 1 if the two sides do not serve the same samples.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import platform
 import random
 import shlex
@@ -38,8 +45,8 @@ import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +96,7 @@ SITE_METRICS = (
 DEVICE_CORE = tuple(feed.metric for feed in STRING_INVERTER.core)
 
 
-# --- synthetic data ---------------------------------------------------------------------------
+# --- synthetic data ------------------------------------------------------------------------------
 
 
 def sample_value(metric: Metric, rng: random.Random, now: float) -> float:
@@ -181,7 +188,7 @@ def build_snapshot(index: int, sites: int, devices: int, variant: int, now: floa
     )
 
 
-# --- the baseline: a prometheus_client collector -----------------------------------------------
+# --- the baseline: a prometheus_client collector -------------------------------------------------
 
 
 def series(snap: Snapshot) -> Iterator[tuple[Metric, Labels, float]]:
@@ -252,32 +259,130 @@ class SnapshotCollector:
         return [families[name] for name in sorted(families)]
 
 
-# --- servers, client, figures --------------------------------------------------------------------
+# --- the client: another process, as Prometheus would be -----------------------------------------
+
+
+async def fetch(session: aiohttp.ClientSession, url: str) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    async with session.get(url) as response:
+        body = await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{url}: HTTP {response.status}")
+    return time.perf_counter() - started, body
+
+
+async def client_batch(url: str, count: int, gap: float, rng: random.Random) -> dict[str, Any]:
+    """`count` sequential GETs of `url`, each after a pause of 0 to 2 × `gap` seconds.
+
+    Returns the latencies, the CRC-32 of each body and the size of the last.
+    """
+    latencies: list[float] = []
+    crcs: list[int] = []
+    size = 0
+    async with aiohttp.ClientSession() as session:
+        for _ in range(count):
+            await asyncio.sleep(rng.uniform(0.0, 2 * gap))
+            latency, body = await fetch(session, url)
+            latencies.append(latency)
+            crcs.append(zlib.crc32(body))
+            size = len(body)
+    return {"latencies": latencies, "crcs": crcs, "size": size}
+
+
+async def client_check(urls: Sequence[str]) -> dict[str, Any]:
+    """Whether every URL serves the same samples (labels in any order), and how many."""
+    found: list[set[tuple[str, frozenset[tuple[str, str]], float]]] = []
+    async with aiohttp.ClientSession() as session:
+        for url in urls:
+            _, body = await fetch(session, url)
+            found.append(samples(body))
+    return {"same": all(f == found[0] for f in found), "series": len(found[0])}
+
+
+def client_main() -> int:
+    """The client process: one JSON job per line on stdin, one JSON result per line on stdout."""
+    rng = random.Random(1)
+    for line in sys.stdin:
+        job = json.loads(line)
+        if "check" in job:
+            result = asyncio.run(client_check(job["check"]))
+        else:
+            result = asyncio.run(client_batch(job["url"], job["count"], job["gap"], rng))
+        print(json.dumps(result), flush=True)
+    return 0
+
+
+class Client:
+    """Drives the client process from the server process."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls) -> Client:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--client",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        return cls(process)
+
+    async def batch(self, url: str, count: int, gap: float) -> dict[str, Any]:
+        return await self._ask({"url": url, "count": count, "gap": gap})
+
+    async def check(self, urls: Sequence[str]) -> dict[str, Any]:
+        return await self._ask({"check": list(urls)})
+
+    async def _ask(self, job: dict[str, Any]) -> dict[str, Any]:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(json.dumps(job).encode() + b"\n")
+        await stdin.drain()
+        line = await stdout.readline()
+        if not line:
+            raise RuntimeError(f"the client process ended (exit code {await self.process.wait()})")
+        result: dict[str, Any] = json.loads(line)
+        return result
+
+    async def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        if await self.process.wait() != 0:
+            raise RuntimeError(f"the client process failed ({self.process.returncode})")
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank quantile."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
 
 
 @dataclass
-class Side:
-    name: str
-    url: str
-    latencies: list[float]
-    bodies: set[int]  # CRC-32 of every body served during the measurement
+class Measured:
+    latencies: list[float] = field(default_factory=list)
+    crcs: set[int] = field(default_factory=set)
     size: int = 0
 
-    def quantile(self, q: float) -> float:
-        """Nearest-rank quantile of the latencies, in seconds."""
-        ordered = sorted(self.latencies)
-        rank = max(1, min(len(ordered), round(q * len(ordered) + 0.5)))
-        return ordered[rank - 1]
+    def add(self, batch: Mapping[str, Any]) -> None:
+        self.latencies.extend(batch["latencies"])
+        self.crcs.update(batch["crcs"])
+        self.size = batch["size"]
 
-    def to_json(self) -> dict[str, Any]:
+    def figures(self) -> dict[str, Any]:
+        latencies = self.latencies
         return {
-            "requests": len(self.latencies),
-            "p50_ms": round(self.quantile(0.50) * 1e3, 2),
-            "p99_ms": round(self.quantile(0.99) * 1e3, 2),
-            "max_ms": round(max(self.latencies) * 1e3, 2),
-            "mean_ms": round(sum(self.latencies) / len(self.latencies) * 1e3, 2),
+            "requests": len(latencies),
+            "p50_ms": round(quantile(latencies, 0.50) * 1e3, 2),
+            "p99_ms": round(quantile(latencies, 0.99) * 1e3, 2),
+            "max_ms": round(max(latencies) * 1e3, 2),
+            "mean_ms": round(sum(latencies) / len(latencies) * 1e3, 2),
             "body_bytes": self.size,
-            "distinct_bodies_served": len(self.bodies),
+            "distinct_bodies_served": len(self.crcs),
         }
 
 
@@ -290,6 +395,17 @@ def memory() -> dict[str, int]:
             if key in ("VmRSS", "VmHWM"):
                 found[key] = int(rest.split()[0])
     return found
+
+
+def samples(body: bytes) -> set[tuple[str, frozenset[tuple[str, str]], float]]:
+    return {
+        (s.name, frozenset(s.labels.items()), s.value)
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
+
+
+# --- the servers and the poll --------------------------------------------------------------------
 
 
 def baseline_app(hub: Hub) -> web.Application:
@@ -315,130 +431,137 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://{host}:{port}/metrics"
 
 
-async def fetch(session: aiohttp.ClientSession, url: str) -> tuple[float, bytes]:
-    started = time.perf_counter()
-    async with session.get(url) as response:
-        body = await response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{url}: HTTP {response.status}")
-    return time.perf_counter() - started, body
+class Poll:
+    """Publishes a fresh set of snapshots to `hub` about every second, until stopped."""
+
+    def __init__(self, variants: Sequence[Sequence[Snapshot]]) -> None:
+        self.variants = variants
+        self.hub: Hub | None = None
+        self.published = 0
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        turn = 0
+        while not self._stop.is_set():
+            if self.hub is not None:
+                turn += 1
+                now = time.time()
+                for snap in self.variants[turn % len(self.variants)]:
+                    # A new success time: every published snapshot renders to a new body.
+                    health = replace(snap.health, last_success=now)
+                    self.hub.publish(replace(snap, taken_at=now, health=health))
+                self.published += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), POLL_PERIOD)
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
-def samples(body: bytes) -> set[tuple[str, frozenset[tuple[str, str]], float]]:
-    return {
-        (s.name, frozenset(s.labels.items()), s.value)
-        for family in text_string_to_metric_families(body.decode())
-        for s in family.samples
-    }
-
-
-async def keep_polling(
-    hub: Hub, variants: Sequence[Sequence[Snapshot]], stop: asyncio.Event, published: list[int]
-) -> None:
-    """Publish a fresh set of snapshots about every second until told to stop."""
-    turn = 0
-    while not stop.is_set():
-        turn += 1
-        now = time.time()
-        for snap in variants[turn % len(variants)]:
-            hub.publish(replace(snap, taken_at=now))
-        published[0] += 1
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), POLL_PERIOD)
-
-
-async def run(sources: int, sites: int, devices: int, requests: int) -> dict[str, Any]:
+async def run(
+    sources: int, sites: int, devices: int, counts: dict[str, int], rounds: int, gap: float
+) -> dict[str, Any]:
     now = time.time()
     build_started = time.perf_counter()
     variants = [[build_snapshot(i, sites, devices, v, now) for i in range(sources)] for v in (0, 1)]
     names = [snap.source for snap in variants[0]]
     build_s = time.perf_counter() - build_started
     memory_after_build = memory()
-    readings = sum(len(s.readings) for s in variants[0])
+    first = variants[0][0]
 
     started = time.perf_counter()
-    chunks = render_snapshot(variants[0][0])
+    render_snapshot(first)
     render_one_s = time.perf_counter() - started
     started = time.perf_counter()
     all_chunks = {snap.source: render_snapshot(snap) for snap in variants[0]}
     render_all_s = time.perf_counter() - started
     started = time.perf_counter()
-    body = assemble(all_chunks, openmetrics=False)
+    assemble(all_chunks, openmetrics=False)
     assemble_s = time.perf_counter() - started
-    del chunks, all_chunks, body
+    del all_chunks
 
-    hub = Hub()
-    prometheus = PrometheusOutput(hub)
-    for snap in variants[0]:
-        hub.publish(snap)
+    # One hub per side, so that each side only does its own work while it is measured.
+    hubs = {"solar2prom": Hub(), "baseline": Hub()}
+    prometheus = PrometheusOutput(hubs["solar2prom"])
+    for hub in hubs.values():
+        for snap in variants[0]:
+            hub.publish(snap)
     await prometheus.settled()
+    apps = {
+        "solar2prom": build_app(hubs["solar2prom"], prometheus, time.time, names),
+        "baseline": baseline_app(hubs["baseline"]),
+    }
 
-    ours_runner, ours_url = await serve(build_app(hub, prometheus, time.time, names))
-    base_runner, base_url = await serve(baseline_app(hub))
-    ours = Side("solar2prom", ours_url, [], set())
-    base = Side("baseline", base_url, [], set())
-    stop = asyncio.Event()
-    published = [0]
+    runners: list[web.AppRunner] = []
+    urls: dict[str, str] = {}
+    poll = Poll(variants)
+    poll_task = asyncio.create_task(poll.run())
+    measured = {name: Measured() for name in (*apps, "solar2prom_no_poll")}
     try:
-        async with aiohttp.ClientSession() as session:
-            _, ours_body = await fetch(session, ours_url)
-            _, base_body = await fetch(session, base_url)
-            check_started = time.perf_counter()
-            ours_samples, base_samples = samples(ours_body), samples(base_body)
-            check_s = time.perf_counter() - check_started
-            same = ours_samples == base_samples
-            series_count = len(ours_samples)
-            ours.size, base.size = len(ours_body), len(base_body)
-            del ours_body, base_body, ours_samples, base_samples
-
-            poller = asyncio.create_task(keep_polling(hub, variants, stop, published))
+        for name, app in apps.items():
+            runner, urls[name] = await serve(app)
+            runners.append(runner)
+        client = await Client.start()
+        try:
+            check = await client.check([urls["solar2prom"], urls["baseline"]])
+            memory_ready = memory()
+            # Reference: solar2prom with no poll running.
+            no_poll = await client.batch(urls["solar2prom"], counts["solar2prom"] // 4 or 1, gap)
+            measured["solar2prom_no_poll"].add(no_poll)
             measure_started = time.perf_counter()
-            for i in range(requests):
-                pair = (ours, base) if i % 2 == 0 else (base, ours)
-                for side in pair:
-                    latency, got = await fetch(session, side.url)
-                    side.latencies.append(latency)
-                    side.bodies.add(zlib.crc32(got))
+            for r in range(rounds):
+                order = list(apps) if r % 2 == 0 else list(reversed(apps))
+                for name in order:
+                    share = counts[name] * (r + 1) // rounds - counts[name] * r // rounds
+                    if share:
+                        poll.hub = hubs[name]
+                        measured[name].add(await client.batch(urls[name], share, gap))
+            poll.hub = None
             measure_s = time.perf_counter() - measure_started
-            stop.set()
-            await poller
-        await prometheus.settled()
+        finally:
+            await client.close()
     finally:
-        stop.set()
-        await ours_runner.cleanup()
-        await base_runner.cleanup()
+        poll.stop()
+        await poll_task
+        await prometheus.settled()
+        for runner in runners:
+            await runner.cleanup()
 
+    ours, base = measured["solar2prom"].latencies, measured["baseline"].latencies
     return {
         "data": {
             "sources": sources,
             "sites_per_source": sites,
             "devices_per_site": devices,
             "devices": sources * sites * devices,
-            "readings": readings,
-            "series": series_count,
-            "same_samples_both_sides": same,
+            "series": check["series"],
+            "same_samples_both_sides": check["same"],
             "build_seconds": round(build_s, 2),
-            "sample_check_seconds": round(check_s, 2),
         },
         "render": {
             "one_snapshot_ms": round(render_one_s * 1e3, 1),
-            "one_snapshot_series": len(variants[0][0].readings)
-            + len(variants[0][0].sites)
-            + len(variants[0][0].devices),
+            "one_snapshot_series": len(first.readings) + len(first.sites) + len(first.devices),
             "all_snapshots_ms": round(render_all_s * 1e3, 1),
             "assemble_ms": round(assemble_s * 1e3, 1),
         },
         "measurement": {
-            "requests_per_side": requests,
+            "requests": counts,
+            "rounds": rounds,
             "seconds": round(measure_s, 1),
-            "snapshot_sets_published": published[0],
+            "snapshot_sets_published": poll.published,
             "poll_period_seconds": POLL_PERIOD,
+            "mean_gap_seconds": gap,
         },
-        "solar2prom": ours.to_json(),
-        "baseline": base.to_json(),
-        "ratio_p50": round(base.quantile(0.5) / ours.quantile(0.5), 1),
-        "ratio_p99": round(base.quantile(0.99) / ours.quantile(0.99), 1),
-        "memory_kib": {"after_build": memory_after_build, "at_end": memory()},
+        "solar2prom": measured["solar2prom"].figures(),
+        "baseline": measured["baseline"].figures(),
+        "solar2prom_no_poll": measured["solar2prom_no_poll"].figures(),
+        "ratio_p50": round(quantile(base, 0.5) / quantile(ours, 0.5), 1),
+        "ratio_p99": round(quantile(base, 0.99) / quantile(ours, 0.99), 1),
+        "memory_kib": {
+            "after_build": memory_after_build,
+            "serving": memory_ready,
+            "at_end": memory(),
+        },
     }
 
 
@@ -469,31 +592,45 @@ def print_report(result: dict[str, Any]) -> None:
     print(
         f"render:    one snapshot ({render['one_snapshot_series']} series) "
         f"{render['one_snapshot_ms']:.0f} ms; all {data['sources']} "
-        f"{render['all_snapshots_ms']:.0f} ms; assemble {render['assemble_ms']:.0f} ms"
+        f"{render['all_snapshots_ms']:.0f} ms; assembling the body {render['assemble_ms']:.0f} ms"
     )
-    for when in ("after_build", "at_end"):
+    for when, title in (
+        ("after_build", "data built"),
+        ("serving", "both servers up, rendered, scraped once"),
+        ("at_end", "at the end"),
+    ):
         print(
-            f"memory:    {when.replace('_', ' ')}: VmRSS {mem[when].get('VmRSS', 0) / 1024:.0f} "
-            f"MiB, VmHWM {mem[when].get('VmHWM', 0) / 1024:.0f} MiB"
+            f"memory:    {title}: VmRSS {mem[when].get('VmRSS', 0) / 1024:.0f} "
+            f"MiB, VmHWM (peak) {mem[when].get('VmHWM', 0) / 1024:.0f} MiB"
         )
     print(
         f"load:      {measure['snapshot_sets_published']} sets of {data['sources']} snapshots "
         f"published during the {measure['seconds']:.0f} s measurement "
-        f"({measure['requests_per_side']} GETs per side, alternating)"
+        f"({measure['rounds']} rounds alternating the sides; sequential GETs, each after a "
+        f"random pause averaging {measure['mean_gap_seconds'] * 1e3:.0f} ms)"
     )
     print()
-    print(f"{'/metrics':<12}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'body bytes':>12}{'bodies':>8}")
-    for name in ("solar2prom", "baseline"):
-        side = result[name]
+    print(
+        f"{'/metrics':<26}{'GETs':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'body bytes':>12}{'bodies':>8}"
+    )
+    rows = {
+        "solar2prom, while polling": "solar2prom",
+        "baseline, while polling": "baseline",
+        "solar2prom, no poll": "solar2prom_no_poll",
+    }
+    for title, key in rows.items():
+        side = result[key]
         print(
-            f"{name:<12}{side['p50_ms']:>9.1f}{side['p99_ms']:>9.1f}{side['max_ms']:>9.1f}"
-            f"{side['body_bytes']:>12}{side['distinct_bodies_served']:>8}"
+            f"{title:<26}{side['requests']:>6}{side['p50_ms']:>9.1f}{side['p99_ms']:>9.1f}"
+            f"{side['max_ms']:>9.1f}{side['body_bytes']:>12}{side['distinct_bodies_served']:>8}"
         )
     print(
-        f"ratio baseline / solar2prom: p50 {result['ratio_p50']:.1f}x, "
+        f"ratio baseline / solar2prom while polling: p50 {result['ratio_p50']:.1f}x, "
         f"p99 {result['ratio_p99']:.1f}x"
     )
-    print("(bodies: distinct exposition bodies each side served while the polls went on)")
+    print("(p99 is nearest-rank: of fewer than 100 GETs it is the slowest one; bodies: how many")
+    print(" distinct exposition bodies a side served, i.e. how many new snapshots it showed)")
 
 
 def main() -> int:
@@ -501,12 +638,36 @@ def main() -> int:
     parser.add_argument("--sources", type=int, default=4, help="sources (default 4)")
     parser.add_argument("--sites", type=int, default=27, help="sites per source (default 27)")
     parser.add_argument("--devices", type=int, default=10, help="inverters per site (default 10)")
-    parser.add_argument("--requests", type=int, default=100, help="GETs per side (default 100)")
+    parser.add_argument(
+        "--requests", type=int, default=200, help="GETs of solar2prom's /metrics (default 200)"
+    )
+    parser.add_argument(
+        "--baseline-requests",
+        type=int,
+        default=50,
+        help="GETs of the baseline's /metrics, about a second each (default 50)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="times the measurement alternates sides (default 5)"
+    )
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=0.025,
+        help="mean pause before each GET, in seconds (default 0.025): spreads the GETs over the "
+        "poll cycle",
+    )
     parser.add_argument("--json", type=Path, default=RESULT, help="where to write the result")
+    parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)  # internal
     args = parser.parse_args()
+    if args.client:
+        return client_main()
+    if min(args.requests, args.baseline_requests, args.rounds) < 1:
+        parser.error("--requests, --baseline-requests and --rounds must be at least 1")
     command = shlex.join(sys.orig_argv)
 
-    result = asyncio.run(run(args.sources, args.sites, args.devices, args.requests))
+    counts = {"solar2prom": args.requests, "baseline": args.baseline_requests}
+    result = asyncio.run(run(args.sources, args.sites, args.devices, counts, args.rounds, args.gap))
     result = {"command": command, "revision": git_revision(), **result}
     print_report(result)
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -87,6 +87,7 @@ class Application:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self.prometheus.close()
 
     async def close_sources(self) -> None:
         for source in self.sources:

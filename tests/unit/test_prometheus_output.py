@@ -1,3 +1,5 @@
+import gzip
+
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
@@ -103,3 +105,17 @@ async def test_output_renders_published_snapshots_and_caches_bytes() -> None:
     assert output.exposition(openmetrics=True).content_type.startswith(
         "application/openmetrics-text"
     )
+
+
+async def test_gzip_variant_is_computed_once_per_change() -> None:
+    output = PrometheusOutput()
+    output.on_snapshot(snapshot("a", 1))
+    await output.settled()
+    first = await output.gzipped()
+    assert gzip.decompress(first.body) == output.exposition().body
+    assert (await output.gzipped()).body is first.body
+    output.on_snapshot(snapshot("a", 2))
+    await output.settled()
+    second = await output.gzipped()
+    assert b"} 2.0" in gzip.decompress(second.body)
+    output.close()

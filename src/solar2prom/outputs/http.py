@@ -43,9 +43,15 @@ def build_app(
 ) -> web.Application:
     async def metrics(request: web.Request) -> web.Response:
         openmetrics = OPENMETRICS in request.headers.get("Accept", "")
-        exposition = prometheus.exposition(openmetrics=openmetrics)
+        gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+        if gzipped:
+            exposition = await prometheus.gzipped(openmetrics=openmetrics)
+        else:
+            exposition = prometheus.exposition(openmetrics=openmetrics)
         response = web.Response(body=exposition.body)
         response.headers["Content-Type"] = exposition.content_type
+        if gzipped:
+            response.headers["Content-Encoding"] = "gzip"
         return response
 
     async def healthz(_: web.Request) -> web.Response:

@@ -22,9 +22,11 @@ Series rendered per source (labels after the metric name)::
 from __future__ import annotations
 
 import asyncio
+import gzip
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import cast
 
@@ -154,7 +156,10 @@ class PrometheusOutput:
 
     def __init__(self, hub: Hub | None = None) -> None:
         self._chunks: dict[str, Chunks] = {}
-        self._cache: dict[bool, bytes] = {}
+        self._cache: dict[tuple[bool, bool], bytes] = {}  # (openmetrics, gzipped) -> body
+        # One thread: rendering is pure Python, so parallel renders would only fight over the
+        # interpreter lock with the event loop that answers scrapes.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exposition")
         self._pending: dict[str, Snapshot] = {}
         self._rendering: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -175,7 +180,8 @@ class PrometheusOutput:
             while source in self._pending:
                 snap = self._pending.pop(source)
                 try:
-                    chunks = await asyncio.to_thread(render_snapshot, snap)
+                    loop = asyncio.get_running_loop()
+                    chunks = await loop.run_in_executor(self._executor, render_snapshot, snap)
                 except Exception:
                     log.exception("rendering the exposition of %s failed", source)
                     continue
@@ -193,7 +199,21 @@ class PrometheusOutput:
             await asyncio.gather(*list(self._tasks))
 
     def exposition(self, openmetrics: bool = False) -> Exposition:
-        body = self._cache.get(openmetrics)
+        body = self._cache.get((openmetrics, False))
         if body is None:
-            body = self._cache[openmetrics] = assemble(self._chunks, openmetrics)
+            body = self._cache[(openmetrics, False)] = assemble(self._chunks, openmetrics)
         return Exposition(body, OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE)
+
+    async def gzipped(self, openmetrics: bool = False) -> Exposition:
+        """The exposition gzip-compressed, once per change and off the event loop."""
+        plain = self.exposition(openmetrics)
+        body = self._cache.get((openmetrics, True))
+        if body is None:
+            loop = asyncio.get_running_loop()
+            body = await loop.run_in_executor(self._executor, gzip.compress, plain.body, 1)
+            if self._cache.get((openmetrics, False)) is plain.body:  # still current
+                self._cache[(openmetrics, True)] = body
+        return Exposition(body, plain.content_type)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -44,7 +44,8 @@ TRANSIENT_CODES: dict[int, str] = {
     30008: "the vendor's internal call failed",
 }
 AUTH_RETRY = 1800.0
-MAX_WAIT = 90.0  # wait this long for a budget slot inside a poll; longer waits end the poll
+# A poll waits this long for a budget slot by default; a longer wait ends the poll.
+MAX_WAIT = 90.0
 
 
 class NoPermission(AuthFailed):
@@ -77,6 +78,7 @@ class FusionSolarClient:
         stats: RequestStats,
         session: aiohttp.ClientSession | None = None,
         timeout: float = 30.0,
+        max_wait: float = MAX_WAIT,
         rng: random.Random | None = None,
     ) -> None:
         self._base = url.rstrip("/") + "/thirdData/"
@@ -88,6 +90,7 @@ class FusionSolarClient:
         self._session = session
         self._own_session = session is None
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._max_wait = max_wait
         self._rng = rng or random.Random()
         self._token: str | None = None
         self._lock = asyncio.Lock()
@@ -128,7 +131,7 @@ class FusionSolarClient:
 
     async def _wait_for_budget(self, api: str) -> None:
         wait = self._governor.wait_time(api, self._clock.now())
-        if wait > MAX_WAIT:
+        if wait > self._max_wait:
             raise RateLimited(
                 f"{api}: the vendor's call budget is spent; next call allowed in {wait:.0f}s",
                 retry_after=wait,

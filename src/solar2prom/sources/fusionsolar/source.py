@@ -71,6 +71,9 @@ class FusionSolarSource:
             stats=self.requests,
             session=session,
             timeout=config.timeout,
+            # After a daily inventory refresh the real-time calls run late in their window, so
+            # the next poll can find its slot a minute or two away: it waits rather than fail.
+            max_wait=config.poll_interval,
         )
         self._cache = InventoryCache(
             context.state_dir / "inventory.json", f"{config.url} {config.username}"
