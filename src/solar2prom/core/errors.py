@@ -8,6 +8,11 @@ credentials.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from solar2prom.core.model import Reading
+
 
 class Solar2PromError(Exception):
     """Base of every error solar2prom raises on purpose."""
@@ -18,11 +23,22 @@ class ConfigError(Solar2PromError):
 
 
 class SourceError(Solar2PromError):
-    """A poll of a source failed. `retry_after` (s), when set, is the earliest sensible retry."""
+    """A poll of a source failed. `retry_after` (s), when set, is the earliest sensible retry.
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    `history` carries past samples the poll had already fetched before it failed (a backfill
+    that ran out of budget halfway): they are kept, not thrown away with the failure.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        history: tuple[Reading, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.history = history
 
 
 class UpdateFailed(SourceError):

@@ -145,12 +145,18 @@ class Device:
 
 @dataclass(frozen=True, slots=True)
 class FeedResult:
-    """What one successful poll of one feed saw, and what it dropped (reason -> count)."""
+    """What one successful poll of one feed saw, and what it dropped (reason -> count).
+
+    `readings` are the current state, exported as they are. `history` holds past samples
+    (each with its `time`) fetched by this poll — for the history store and remote write only,
+    never for the live exposition.
+    """
 
     sites: tuple[Site, ...] = ()
     devices: tuple[Device, ...] = ()
     readings: tuple[Reading, ...] = ()
     rejected: Mapping[str, int] = field(default_factory=dict)
+    history: tuple[Reading, ...] = ()
 
 
 class SourceState(StrEnum):
@@ -195,3 +201,5 @@ class Snapshot:
     readings: tuple[Reading, ...] = ()
     requests: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (endpoint, result)
     rejected: Mapping[str, int] = field(default_factory=dict)  # reason -> readings dropped
+    # Past samples delivered by the poll that produced this snapshot (empty otherwise).
+    history: tuple[Reading, ...] = ()

@@ -111,8 +111,7 @@ class SourcePoller:
 
     async def poll_all(self) -> Snapshot:
         """One pass over every feed, day or night (for `collect`), then the snapshot."""
-        await self._pass(self._feeds, respect_night=False)
-        return self.snapshot()
+        return await self._pass(self._feeds, respect_night=False)
 
     def _next_wake(self) -> float:
         candidates = [s.next_due for s in self._feeds]
@@ -126,10 +125,11 @@ class SourcePoller:
         ]
         return min(candidates, default=self.clock.now() + 3600)
 
-    async def _pass(self, states: Sequence[FeedState], respect_night: bool) -> None:
+    async def _pass(self, states: Sequence[FeedState], respect_night: bool) -> Snapshot:
         async with self._lock:
             started = self.clock.now()
             polled = False
+            history: list[Reading] = []
             for state in states:
                 now = self.clock.now()
                 if respect_night and not state.feed.at_night and self.night.asleep(now):
@@ -138,12 +138,15 @@ class SourcePoller:
                     continue
                 state.asleep = False
                 polled = True
-                await self._poll_feed(state)
+                history.extend(await self._poll_feed(state))
             if polled:
                 self._last_pass = _Pass(started, self.clock.now() - started)
-            self.hub.publish(self.snapshot())
+            snapshot = self.snapshot(tuple(history))
+            self.hub.publish(snapshot)
+            return snapshot
 
-    async def _poll_feed(self, state: FeedState) -> None:
+    async def _poll_feed(self, state: FeedState) -> tuple[Reading, ...]:
+        """Poll one feed; return the past samples it fetched (even when it failed halfway)."""
         feed = state.feed
         started = self.clock.now()
         try:
@@ -152,12 +155,12 @@ class SourcePoller:
             raise
         except SourceError as exc:
             self._failed(state, exc, started)
-            return
+            return exc.history
         except Exception as exc:
             # A bug or an unforeseen vendor answer must not kill the poller.
             log.exception("%s/%s: unexpected error", self.source.name, feed.name)
             self._failed(state, SourceError(f"internal error: {type(exc).__name__}"), started)
-            return
+            return ()
         self._rejected.update(result.rejected)
         readings = self._guard.filter(result.readings, self._rejected)
         state.result = FeedResult(result.sites, result.devices, tuple(readings))
@@ -166,6 +169,7 @@ class SourcePoller:
         state.failures = 0
         state.error = None
         state.next_due = started + feed.interval
+        return result.history
 
     def _failed(self, state: FeedState, error: SourceError, started: float) -> None:
         state.failures += 1
@@ -183,7 +187,7 @@ class SourcePoller:
             error,
         )
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, history: tuple[Reading, ...] = ()) -> Snapshot:
         now = self.clock.now()
         sites: dict[str, Site] = {}
         devices: dict[tuple[str, str], Device] = {}
@@ -208,6 +212,7 @@ class SourcePoller:
             readings=tuple(readings.values()),
             requests=self.source.requests.snapshot(),
             rejected=dict(self._rejected),
+            history=history,
         )
 
     def _health(self, budgets: tuple[BudgetStatus, ...], notes: tuple[str, ...]) -> SourceHealth:
