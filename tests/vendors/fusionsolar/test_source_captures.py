@@ -41,6 +41,9 @@ CAPTURE_BY_TYPE = {
 }
 
 
+NOT_GRANTED = {"success": False, "failCode": 401, "message": "Invalid access to current interface!"}
+
+
 def legacy_plants() -> dict[str, Any]:
     body = load("getStationList__one_plant_redacted_upstream")
     body["data"][0]["stationCode"] = PLANT
@@ -73,9 +76,7 @@ def value(snapshot: Snapshot, metric: str, device: str = "") -> float | None:
 async def test_real_captures_end_to_end(
     server: CaptureServer, clock: ManualClock, tmp_path: Path
 ) -> None:
-    server.script("stations", lambda _: web.json_response(
-        {"success": False, "failCode": 401, "message": "Invalid access to current interface!"}
-    ))  # fmt: skip
+    server.script("stations", lambda _: web.json_response(NOT_GRANTED))
     server.script("getStationList", lambda _: web.json_response(legacy_plants()))
     server.script(
         "getDevList",
@@ -86,6 +87,19 @@ async def test_real_captures_end_to_end(
         lambda _: web.json_response(load("getStationRealKpi__one_plant_numeric_values")),
     )
     server.script("getDevRealKpi", device_kpis)
+    # No captures exist of the KPI, alarm and history interfaces: the account has no rights.
+    for api in (
+        "getKpiStationHour",
+        "getKpiStationDay",
+        "getKpiStationMonth",
+        "getKpiStationYear",
+        "getDevKpiDay",
+        "getDevKpiMonth",
+        "getDevKpiYear",
+        "getAlarmList",
+        "getDevHistoryKpi",
+    ):
+        server.script(api, lambda _: web.json_response(NOT_GRANTED))
     config = FusionSolarConfig(
         name="captured",
         type="fusionsolar",

@@ -239,7 +239,7 @@ class FusionSolarClient:
                 retry_after=_seconds_to_utc_midnight(now),
             )
         if isinstance(code, int) and code in AUTH_CODES:
-            if api == "login" or code == 20056:
+            if api == "login":
                 self._token = None
             raise AuthFailed(f"{AUTH_CODES[code]} (failCode {code})", retry_after=AUTH_RETRY)
         if isinstance(code, int) and code in TRANSIENT_CODES:

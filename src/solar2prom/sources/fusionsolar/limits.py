@@ -22,8 +22,16 @@ REALTIME_TYPES = frozenset(
 )
 
 
-def realtime_batches(devices_by_type: Mapping[int, int]) -> int:
-    return sum(math.ceil(n / 100) for t, n in devices_by_type.items() if t in REALTIME_TYPES)
+# Device types getDevHistoryKpi accepts (reference §7).
+HISTORY_TYPES = REALTIME_TYPES - {60044, 60092, 23070}
+# Device types getDevKpiDay/Month/Year accept (reference §6.8).
+DEVICE_KPI_TYPES = frozenset({1, 38, 39, 41})
+THIRTY_MIN = 1800.0 + 10.0
+
+
+def batch_count(devices_by_type: Mapping[int, int], types: frozenset[int], size: int) -> int:
+    """Σ_t ⌈n_t/size⌉ over the device types an interface accepts."""
+    return sum(math.ceil(n / size) for t, n in devices_by_type.items() if t in types)
 
 
 def configure(
@@ -38,5 +46,13 @@ def configure(
     governor.configure("getStationList", [Window(24, DAY)], now, ONE_PER_MINUTE)
     governor.configure("getDevList", [Window(k + 24, DAY)], now, ONE_PER_MINUTE)
     governor.configure("getStationRealKpi", [Window(k, FIVE_MIN)], now, ONE_PER_MINUTE)
-    batches = max(1, realtime_batches(devices_by_type))
-    governor.configure("getDevRealKpi", [Window(batches, FIVE_MIN)], now)
+    realtime = max(1, batch_count(devices_by_type, REALTIME_TYPES, 100))
+    governor.configure("getDevRealKpi", [Window(realtime, FIVE_MIN)], now)
+    for api in ("getKpiStationHour", "getKpiStationDay", "getKpiStationMonth", "getKpiStationYear"):
+        governor.configure(api, [Window(k + 24, DAY)], now, ONE_PER_MINUTE)
+    kpi_batches = batch_count(devices_by_type, DEVICE_KPI_TYPES, 100)
+    for api in ("getDevKpiDay", "getDevKpiMonth", "getDevKpiYear"):
+        governor.configure(api, [Window(kpi_batches + 24, DAY)], now, ONE_PER_MINUTE)
+    history = batch_count(devices_by_type, HISTORY_TYPES, 10)
+    governor.configure("getDevHistoryKpi", [Window(history + 24, DAY)], now, ONE_PER_MINUTE)
+    governor.configure("getAlarmList", [Window(k, THIRTY_MIN)], now)

@@ -9,23 +9,28 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from datetime import tzinfo
+from typing import Any
 
 import aiohttp
 
 from solar2prom.core.budget import Governor
-from solar2prom.core.errors import AuthFailed
+from solar2prom.core.errors import AuthFailed, SourceError
 from solar2prom.core.guards import DayTotalGuard
 from solar2prom.core.model import FeedResult, Reading
 from solar2prom.core.timezones import resolve_timezone
 from solar2prom.sources.base import Discovery, Feed, RequestStats, SourceContext, SourceStatus
 from solar2prom.sources.fusionsolar import limits
 from solar2prom.sources.fusionsolar.aggregate import site_readings
+from solar2prom.sources.fusionsolar.background import PASS_INTERVAL, Background
+from solar2prom.sources.fusionsolar.batching import batches
 from solar2prom.sources.fusionsolar.catalog import device_kind
 from solar2prom.sources.fusionsolar.client import FusionSolarClient, NoPermission
 from solar2prom.sources.fusionsolar.config import FusionSolarConfig
+from solar2prom.sources.fusionsolar.history import Cursors
 from solar2prom.sources.fusionsolar.inventory import Inventory, InventoryCache
+from solar2prom.sources.fusionsolar.jobs import ALARM_PERIOD, JobFactory
 from solar2prom.sources.fusionsolar.parse import (
     DeviceInfo,
     ParsedReadings,
@@ -37,14 +42,8 @@ from solar2prom.sources.fusionsolar.parse import (
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 BATCH = 100
 NO_PLANTS_RETRY = 3600.0
-
-
-def batches(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class FusionSolarSource:
@@ -81,9 +80,46 @@ class FusionSolarSource:
         self._inventory: Inventory | None = None
         self._denied: set[int] = set()
         self._day_totals = DayTotalGuard()
+        self._cursors = Cursors(context.state_dir / "history_cursors.json")
+        # A restart ends an outage: the history since the last run is fetched again.
+        self._outage_end = self._clock.now() if self._cursors.known() else 0.0
+        self._realtime_failing = False
+        self._background = Background(self._clock, self._governor)
+        self._jobs_for: float | None = None  # fetched_at of the inventory the jobs were built for
+        self._job_factory = JobFactory(
+            self._client.call,
+            self._clock.now,
+            self._tz,
+            config.currency,
+            self._cursors,
+            lambda: self._outage_end,
+            self._parse_options,
+        )
 
     def feeds(self) -> Sequence[Feed]:
-        return [Feed("realtime", self.config.poll_interval, self._poll_realtime)]
+        return [
+            Feed("realtime", self.config.poll_interval, self._poll_realtime),
+            # KPIs, alarms and history are worth fetching at night too, and their live values
+            # (today's KPIs, active alarms) stay valid for a few alarm periods.
+            Feed(
+                "background",
+                PASS_INTERVAL,
+                self._poll_background,
+                at_night=True,
+                stale_after=3 * ALARM_PERIOD,
+            ),
+        ]
+
+    def _tz(self) -> tzinfo:
+        return resolve_timezone(self.timezone())
+
+    def _parse_options(self, device: DeviceInfo) -> ParseOptions:
+        plants = {p.code: p for p in self._inventory.plants} if self._inventory else {}
+        plant = plants.get(device.station_code)
+        return ParseOptions(
+            meter_power_unit=self.config.meter_power_unit,
+            plant_capacity_kw=plant.capacity_kw if plant else None,
+        )
 
     # --- inventory ------------------------------------------------------------------------------
 
@@ -115,7 +151,7 @@ class FusionSolarSource:
         codes = [_plant_code(p) for p in raw_plants]
         limits.configure(self._governor, len(codes), {}, self._clock.now())
         raw_devices: list[dict[str, Any]] = []
-        for batch in batches(codes):
+        for batch in batches(codes, BATCH):
             data = await self._client.call("getDevList", {"stationCodes": ",".join(batch)})
             raw_devices.extend(d for d in data or [] if isinstance(d, dict))
         return Inventory.from_raw(self._clock.now(), raw_plants, raw_devices)
@@ -143,6 +179,24 @@ class FusionSolarSource:
     # --- real-time data -------------------------------------------------------------------------
 
     async def _poll_realtime(self) -> FeedResult:
+        try:
+            result = await self._realtime()
+        except SourceError:
+            self._realtime_failing = True
+            raise
+        if self._realtime_failing:
+            self._realtime_failing = False
+            self._outage_end = self._clock.now()
+        return result
+
+    async def _poll_background(self) -> FeedResult:
+        inventory = await self._current_inventory()
+        if self._jobs_for != inventory.fetched_at:
+            self._jobs_for = inventory.fetched_at
+            self._background.schedule(self._job_factory.jobs(inventory.plants, inventory.devices))
+        return await self._background.poll()
+
+    async def _realtime(self) -> FeedResult:
         inventory = await self._current_inventory()
         now = self._clock.now()
         limits.configure(self._governor, len(inventory.plants), inventory.devices_by_type(), now)
@@ -165,11 +219,7 @@ class FusionSolarSource:
             item_map = device_maps.get(device.id)
             if item_map is None:
                 continue
-            options = ParseOptions(
-                meter_power_unit=self.config.meter_power_unit,
-                plant_capacity_kw=plants[device.station_code].capacity_kw,
-            )
-            parsed = device_readings(device, item_map, options=options)
+            parsed = device_readings(device, item_map, options=self._parse_options(device))
             per_plant[device.station_code].append((device, parsed))
             readings.extend(parsed.readings)
             rejected.update(parsed.rejected)
@@ -194,7 +244,7 @@ class FusionSolarSource:
 
     async def _station_kpis(self, plants: Sequence[Plant]) -> dict[str, dict[str, Any]]:
         maps: dict[str, dict[str, Any]] = {}
-        for batch in batches([p.code for p in plants]):
+        for batch in batches([p.code for p in plants], BATCH):
             data = await self._client.call("getStationRealKpi", {"stationCodes": ",".join(batch)})
             for item in data or []:
                 if isinstance(item, dict) and isinstance(item.get("dataItemMap"), dict):
@@ -208,7 +258,7 @@ class FusionSolarSource:
                 by_type[device.type_id].append(device.id)
         maps: dict[str, dict[str, Any]] = {}
         for type_id, ids in sorted(by_type.items()):
-            for batch in batches(ids):
+            for batch in batches(ids, BATCH):
                 payload = {"devIds": ",".join(batch), "devTypeId": type_id}
                 try:
                     data = await self._client.call("getDevRealKpi", payload)
@@ -238,10 +288,13 @@ class FusionSolarSource:
         return next((p.utc_offset for p in plants if p.utc_offset), None)
 
     def status(self) -> SourceStatus:
-        notes = tuple(
-            f"device type {t} ({device_kind(t).value}): this API account has no rights to its "
-            "data; the installer can grant them in Northbound Management"
-            for t in sorted(self._denied)
+        notes = (
+            tuple(
+                f"device type {t} ({device_kind(t).value}): this API account has no rights to its "
+                "data; the installer can grant them in Northbound Management"
+                for t in sorted(self._denied)
+            )
+            + self._background.notes
         )
         return SourceStatus(budgets=self._governor.status(self._clock.now()), notes=notes)
 
