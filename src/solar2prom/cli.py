@@ -54,7 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
 
     sim = sub.add_parser("sim", help="run one vendor simulator")
-    sim.add_argument("vendor", choices=["fusionsolar"])
+    sim.add_argument(
+        "vendor", choices=["fusionsolar", "enphase", "apsystems_ecu", "apsystems_ez1"]
+    )
+    sim.add_argument(
+        "--fixture", type=Path, help="enphase: serve this capture folder instead of the built-in one"
+    )
     sim.add_argument("--listen", default="127.0.0.1:8080")
     sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     return parser
@@ -92,7 +97,7 @@ async def _async_main(args: argparse.Namespace) -> int:
 
     if args.command == "demo":
         return await run_demo(parse_listen(args.listen), args.speed)
-    return await run_simulator(args.vendor, parse_listen(args.listen), args.speed)
+    return await run_simulator(args.vendor, parse_listen(args.listen), args.speed, args.fixture)
 
 
 async def serve(app: Application, listen: ListenAddress | None = None) -> int:

@@ -1,7 +1,9 @@
 """`solar2prom demo` and `solar2prom sim`: the built-in simulators, alone or wired to the exporter.
 
-The demo's simulated clock starts at 10:00 UTC today, so the simulated plants (mostly in
-Europe) are producing when it starts, and runs `--speed` times faster than real time.
+Each simulator starter returns what is running, a line telling a person how to use it, and
+the source config that points solar2prom at it. The demo starts them all on loopback with one
+simulated clock, which starts at 10:00 UTC today (so the simulated sites, mostly in Europe,
+are producing) and runs `--speed` times faster than real time.
 """
 
 from __future__ import annotations
@@ -9,19 +11,121 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from solar2prom.app import Application
-from solar2prom.config import AppConfig, ListenAddress
-from solar2prom.core.clock import ScaledClock
+from solar2prom.config import AppConfig, ListenAddress, SourceConfig
+from solar2prom.core.clock import Clock, ScaledClock
 from solar2prom.signals import wait_for_signal
+from solar2prom.sim.apsystems_ecu import EcuSimulator
+from solar2prom.sim.apsystems_ez1 import Ez1Simulator
+from solar2prom.sim.enphase import SystemConfig
+from solar2prom.sim.enphase.standalone import PASSWORD as ENPHASE_PASSWORD
+from solar2prom.sim.enphase.standalone import USERNAME as ENPHASE_USERNAME
+from solar2prom.sim.enphase.standalone import DemoInstallation
 from solar2prom.sim.fusionsolar import FusionSolarSimConfig, FusionSolarSimulator
+from solar2prom.sources.apsystems.ecu import EcuConfig
+from solar2prom.sources.apsystems.ez1 import Ez1Config
+from solar2prom.sources.enphase import EnphaseConfig
 from solar2prom.sources.fusionsolar import FusionSolarConfig
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    description: str
+    source: SourceConfig
+    stop: Callable[[], Awaitable[None]]
+
+
+Starter = Callable[[Clock, str, int, Path | None], Awaitable[Running]]
+
+
+async def start_fusionsolar(clock: Clock, host: str, port: int, _: Path | None) -> Running:
+    config = FusionSolarSimConfig()
+    simulator = FusionSolarSimulator(config, clock)
+    url = await simulator.start(host, port)
+    source = FusionSolarConfig(
+        name="demo-fusionsolar",
+        type="fusionsolar",
+        url=url,
+        username=config.username,
+        system_code=SecretStr(config.system_code),
+    )
+    description = (
+        f"fusionsolar simulator at {url} (user {config.username!r}, system code "
+        f"{config.system_code!r})"
+    )
+    return Running(description, source, simulator.stop)
+
+
+async def start_enphase(clock: Clock, host: str, port: int, fixture: Path | None) -> Running:
+    installation = DemoInstallation(clock, fixture)
+    url = await installation.start(host, port)
+    system = SystemConfig()
+    source = EnphaseConfig(
+        name="demo-enphase",
+        type="enphase",
+        url=url,
+        username=ENPHASE_USERNAME,
+        password=SecretStr(ENPHASE_PASSWORD),
+        enlighten_url=installation.enlighten_url,
+        entrez_url=installation.enlighten_url,
+        latitude=system.latitude,
+        longitude=system.longitude,
+    )
+    return Running(installation.describe(), source, installation.stop)
+
+
+async def start_ecu(clock: Clock, host: str, port: int, _: Path | None) -> Running:
+    simulator = EcuSimulator(clock=clock)
+    url = await simulator.start(host, port)
+    config = simulator.config
+    source = EcuConfig(
+        name="demo-ecu",
+        type="apsystems_ecu",
+        host=simulator.host,
+        port=simulator.port,
+        timezone=config.timezone,
+        latitude=config.latitude,
+        longitude=config.longitude,
+    )
+    description = (
+        f"apsystems_ecu simulator at {url} (ECU id {config.ecu_id}, "
+        f"{len(config.inverters)} inverters)"
+    )
+    return Running(description, source, simulator.stop)
+
+
+async def start_ez1(clock: Clock, host: str, port: int, _: Path | None) -> Running:
+    simulator = Ez1Simulator(clock=clock)
+    url = await simulator.start(host, port)
+    config = simulator.config
+    source = Ez1Config(
+        name="demo-ez1",
+        type="apsystems_ez1",
+        url=url,
+        timezone=config.timezone,
+        latitude=config.latitude,
+        longitude=config.longitude,
+    )
+    return Running(
+        f"apsystems_ez1 simulator at {url} (device {config.device_id})", source, simulator.stop
+    )
+
+
+SIMULATORS: dict[str, Starter] = {
+    "fusionsolar": start_fusionsolar,
+    "enphase": start_enphase,
+    "apsystems_ecu": start_ecu,
+    "apsystems_ez1": start_ez1,
+}
 
 
 def demo_clock(speed: float) -> ScaledClock:
@@ -31,44 +135,39 @@ def demo_clock(speed: float) -> ScaledClock:
 
 async def run_demo(listen: ListenAddress, speed: float) -> int:
     clock = demo_clock(speed)
-    sim_config = FusionSolarSimConfig()
-    simulator = FusionSolarSimulator(sim_config, clock)
-    sim_url = await simulator.start()
+    running: list[Running] = []
     state_dir = Path(tempfile.mkdtemp(prefix="solar2prom-demo-"))
-    source = FusionSolarConfig(
-        name="demo-fusionsolar",
-        type="fusionsolar",
-        url=sim_url,
-        username=sim_config.username,
-        system_code=SecretStr(sim_config.system_code),
-    )
-    app = Application(AppConfig(listen=str(listen), sources=(source,)), clock, state_dir)
+    app: Application | None = None
     try:
+        for start in SIMULATORS.values():
+            running.append(await start(clock, "127.0.0.1", 0, None))
+        sources = tuple(r.source for r in running)
+        app = Application(AppConfig(listen=str(listen), sources=sources), clock, state_dir)
         urls = await app.start()
         for url in urls:
             print(f"solar2prom demo: metrics at {url}/metrics, status page at {url}/", flush=True)
-        print(
-            f"simulated FusionSolar API at {sim_url} (speed x{speed:g}); Ctrl-C stops", flush=True
-        )
+        for r in running:
+            print(f"  {r.description.splitlines()[0]}", flush=True)
+        print(f"simulated time runs x{speed:g}; Ctrl-C stops", flush=True)
         await wait_for_signal()
     finally:
-        await app.stop()
-        await simulator.stop()
+        if app is not None:
+            await app.stop()
+        for r in running:
+            await r.stop()
         shutil.rmtree(state_dir, ignore_errors=True)
     return 0
 
 
-async def run_simulator(vendor: str, listen: ListenAddress, speed: float) -> int:
-    config = FusionSolarSimConfig()
-    simulator = FusionSolarSimulator(config, ScaledClock(speed=speed))
-    url = await simulator.start(listen.host or "127.0.0.1", listen.port)
-    print(
-        f"{vendor} simulator at {url} (user {config.username!r}, system code "
-        f"{config.system_code!r}); Ctrl-C stops",
-        flush=True,
+async def run_simulator(
+    vendor: str, listen: ListenAddress, speed: float, fixture: Path | None = None
+) -> int:
+    running = await SIMULATORS[vendor](
+        ScaledClock(speed=speed), listen.host or "127.0.0.1", listen.port, fixture
     )
+    print(f"{running.description}\nCtrl-C stops", flush=True)
     try:
         await wait_for_signal()
     finally:
-        await simulator.stop()
+        await running.stop()
     return 0

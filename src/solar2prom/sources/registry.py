@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from solar2prom.config import SourceConfig
-from solar2prom.sources import fusionsolar
+from solar2prom.sources import enphase, fusionsolar
+from solar2prom.sources.apsystems import ecu, ez1
 from solar2prom.sources.base import Source, SourceContext
 
 
@@ -23,6 +24,9 @@ SOURCE_TYPES: dict[str, SourceType] = {
     t.name: t
     for t in (
         SourceType("fusionsolar", fusionsolar.FusionSolarConfig, fusionsolar.FusionSolarSource),
+        SourceType("enphase", enphase.EnphaseConfig, enphase.EnphaseSource),
+        SourceType("apsystems_ecu", ecu.EcuConfig, ecu.EcuSource),
+        SourceType("apsystems_ez1", ez1.Ez1Config, ez1.Ez1Source),
     )
 }
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-from solar2prom.sources.fusionsolar import catalog
+from solar2prom.core.model import Metric
+from solar2prom.sources.fusionsolar import alarms, catalog, kpi
 from solar2prom.sources.fusionsolar.aggregate import site_readings
 from solar2prom.sources.fusionsolar.parse import (
     DeviceInfo,
@@ -13,41 +11,24 @@ from solar2prom.sources.fusionsolar.parse import (
     device_readings,
     station_readings,
 )
-
-DOCS = Path(__file__).parents[3] / "docs" / "metrics.md"
-_ROW = re.compile(r"^\| `(fusionsolar_[a-z0-9_]+)` \| (\w+) \| ([\w–]+) \| ([^|]+) \|")
+from tests.docs_tables import documented, section
 
 
-def section(title: str) -> str:
-    text = DOCS.read_text(encoding="utf-8")
-    start = text.index(f"\n## {title}\n")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end != -1 else len(text)]
-
-
-def documented() -> dict[str, tuple[str, str, tuple[str, ...]]]:
-    """Metric -> (type, unit, labels) from the rows of the FusionSolar tables."""
-    rows: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-    for line in section("FusionSolar").splitlines():
-        match = _ROW.match(line)
-        if match:
-            name, mtype, unit, labels = match.groups()
-            assert name not in rows, f"{name} documented twice"
-            rows[name] = (mtype, unit, tuple(re.findall(r"`(\w+)`", labels)))
-    return rows
+def vendor_metrics() -> tuple[Metric, ...]:
+    return (*catalog.vendor_metrics(), *kpi.kpi_metrics(), *alarms.ALARM_METRICS)
 
 
 def test_every_catalog_metric_is_in_the_docs() -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    missing = [m.name for m in catalog.vendor_metrics() if f"`{m.name}`" not in text]
+    text = section("FusionSolar")
+    missing = [m.name for m in vendor_metrics() if f"`{m.name}`" not in text]
     assert not missing
 
 
 def test_the_metric_table_matches_the_catalog() -> None:
     expected = {
-        m.name: (m.type.value, m.unit.value or "–", m.labels) for m in catalog.vendor_metrics()
+        m.name: (m.type.value, m.unit.value or "–", m.labels) for m in vendor_metrics()
     }
-    assert documented() == expected
+    assert documented("FusionSolar", "fusionsolar_") == expected
 
 
 def test_the_core_metrics_fed_are_documented() -> None:

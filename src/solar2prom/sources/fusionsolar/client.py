@@ -19,7 +19,7 @@ import aiohttp
 
 from solar2prom.core.budget import Governor
 from solar2prom.core.clock import Clock
-from solar2prom.core.errors import AuthFailed, RateLimited, UpdateFailed
+from solar2prom.core.errors import AuthFailed, RateLimited, SourceError, UpdateFailed
 from solar2prom.sources.base import RequestStats
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ class FusionSolarClient:
         self._max_wait = max_wait
         self._rng = rng or random.Random()
         self._token: str | None = None
+        self._login_error: SourceError | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -129,9 +130,9 @@ class FusionSolarClient:
                     )
             return self._data(api, body)
 
-    async def _wait_for_budget(self, api: str) -> None:
+    async def _wait_for_budget(self, api: str, max_wait: float | None = None) -> None:
         wait = self._governor.wait_time(api, self._clock.now())
-        if wait > self._max_wait:
+        if wait > (self._max_wait if max_wait is None else max_wait):
             raise RateLimited(
                 f"{api}: the vendor's call budget is spent; next call allowed in {wait:.0f}s",
                 retry_after=wait,
@@ -140,7 +141,26 @@ class FusionSolarClient:
             await self._clock.sleep(wait)
 
     async def _login(self) -> None:
-        await self._wait_for_budget("login")
+        try:
+            # A login that must wait follows a failure: fail this poll now, not hang in it.
+            await self._wait_for_budget("login", max_wait=0.0)
+        except RateLimited as exc:
+            if self._login_error is None:
+                raise
+            # Say why logins are rationed: the failure a person can act on.
+            kind = AuthFailed if isinstance(self._login_error, AuthFailed) else UpdateFailed
+            raise kind(
+                f"{self._login_error} (next login allowed in {exc.retry_after or 0:.0f}s)",
+                retry_after=exc.retry_after,
+            ) from exc
+        try:
+            await self._login_now()
+        except SourceError as exc:
+            self._login_error = exc
+            raise
+        self._login_error = None
+
+    async def _login_now(self) -> None:
         payload = {"userName": self._username, "systemCode": self._system_code}
         response, body, _ = await self._post("login", payload, authenticated=False)
         if body is None:

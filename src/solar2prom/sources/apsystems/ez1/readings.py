@@ -1,0 +1,94 @@
+"""From parsed EZ1 answers to the site, the device and readings in SI units.
+
+An EZ1 is a site of its own and its only device (a `microinverter`), both with its device id.
+It gives no sample time, so there is no `solar_data_timestamp_seconds`.
+"""
+
+from __future__ import annotations
+
+from solar2prom.core import metrics as core
+from solar2prom.core.model import Device, DeviceKind, Reading, Site
+from solar2prom.sources.apsystems.ez1 import catalog
+from solar2prom.sources.apsystems.ez1.parse import CHANNELS, DeviceInfo, OutputData, total
+from solar2prom.sources.fusionsolar.parse import round_noise
+
+VENDOR = "apsystems"
+KWH = 3.6e6  # kWh -> J
+
+
+def joules(kwh: float) -> float:
+    return round_noise(kwh * KWH)
+
+
+def site(device_id: str, name: str, timezone: str | None) -> Site:
+    return Site(id=device_id, name=name, vendor=VENDOR, timezone=timezone)
+
+
+def device(device_id: str, info: DeviceInfo | None) -> Device:
+    return Device(
+        id=device_id,
+        site=device_id,
+        kind=DeviceKind.MICROINVERTER,
+        model=info.model if info else "EZ1",
+        firmware=info.firmware if info else "",
+        name=info.model if info else "EZ1",
+    )
+
+
+def output_readings(
+    device_id: str, output: OutputData, today_kwh: float | None, online: bool
+) -> list[Reading]:
+    """Power, energies and online state; `today_kwh` comes from the source's day tracking."""
+    d = device_id
+    readings = [Reading(core.DEVICE_ONLINE, 1.0 if online else 0.0, d, d)]
+    power = total(output.power_w)
+    if power is not None:
+        readings.append(Reading(core.PRODUCTION_POWER, power, d))
+        readings.append(Reading(core.DEVICE_POWER, power, d, d))
+    lifetime = total(output.lifetime_kwh)
+    if lifetime is not None:
+        readings.append(Reading(core.PRODUCTION_ENERGY_TOTAL, joules(lifetime), d))
+        readings.append(Reading(core.DEVICE_ENERGY_TOTAL, joules(lifetime), d, d))
+    if today_kwh is not None:
+        readings.append(Reading(core.PRODUCTION_ENERGY_TODAY, joules(today_kwh), d))
+    per_channel = (
+        (catalog.CHANNEL_POWER, output.power_w, 1.0),
+        (catalog.CHANNEL_ENERGY_SINCE_STARTUP, output.since_startup_kwh, KWH),
+        (catalog.CHANNEL_ENERGY_TOTAL, output.lifetime_kwh, KWH),
+    )
+    for metric, values, scale in per_channel:
+        for channel, value in zip(CHANNELS, values, strict=True):
+            if value is not None:
+                readings.append(Reading(metric, round_noise(value * scale), d, d, (channel,)))
+    return readings
+
+
+def info_readings(device_id: str, info: DeviceInfo) -> list[Reading]:
+    limits = (
+        (catalog.POWER_LIMIT_MIN, info.min_power_w),
+        (catalog.POWER_LIMIT_MAX, info.max_power_w),
+    )
+    return [Reading(m, v, device_id, device_id) for m, v in limits if v is not None]
+
+
+def power_limit_readings(device_id: str, watts: float | None) -> list[Reading]:
+    if watts is None:
+        return []
+    return [Reading(catalog.POWER_LIMIT, watts, device_id, device_id)]
+
+
+def alarm_readings(device_id: str, flags: dict[str, float]) -> list[Reading]:
+    return [
+        Reading(catalog.ALARM, value, device_id, device_id, (catalog.ALARMS.get(key, key),))
+        for key, value in flags.items()
+    ]
+
+
+def output_state_readings(device_id: str, code: int | None) -> list[Reading]:
+    if code is None:
+        return []
+    state = catalog.OUTPUT_STATES.get(code, "unknown")
+    return [
+        Reading(catalog.OUTPUT_STATE, float(code), device_id, device_id),
+        Reading(catalog.OUTPUT_STATE_INFO, 1.0, device_id, device_id, (str(code), state)),
+    ]

@@ -1,0 +1,277 @@
+"""Tokens for firmware 7 and later: where they come from, where they are kept, when renewed.
+
+A gateway on firmware 7+ accepts a JWT issued for its serial by the vendor's token service.
+Owner tokens last a year, installer tokens 12 hours. Sources, in this order of preference:
+
+1. the freshest unexpired token among the one in the config (`token` / `token_file`) and the
+   one cached in the source's state folder (`token.json`, mode 0600, written whenever a token
+   is fetched) — so a restart does not log in to Enlighten again, and a newly pasted token
+   wins over an older cached one;
+2. with `username` and `password` of the Enlighten account: a token fetched from Enlighten
+   (login) and entrez (token), for the gateway serial from the config or from `/info`.
+
+Renewal: once a token is within a tenth of its lifetime of expiry (at most 30 days before),
+a new one is fetched — with credentials — while the old one still works, so polls never see
+a gap. A failed renewal keeps the old token and tries again an hour later. When the gateway
+refuses a token that has not expired (revoked, or its clock disagrees), `replace()` fetches a
+new one at once. Without credentials, an expiring token can only be replaced by a person:
+`notes()` says so for the status page from 30 days before expiry.
+
+The fetch is ours rather than pyenphase's: pyenphase retries connection errors without limit,
+reaches only the vendor's fixed hosts (no `enlighten_url` / `entrez_url` for a proxy or the
+simulator), and puts response bodies into its error messages. An account with multi-factor
+authentication gets no session from a password login, so no token can be fetched with it; the
+message says to paste a token instead. Tokens and passwords never appear in logs or errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import jwt
+
+from solar2prom.core.clock import Clock
+from solar2prom.core.errors import AuthFailed, SourceError, UpdateFailed
+from solar2prom.core.files import write_atomic
+from solar2prom.sources.base import RequestStats
+
+log = logging.getLogger(__name__)
+
+YEAR = 365 * 86400.0
+RENEW_MARGIN = 30 * 86400.0
+RENEW_RETRY = 3600.0
+AUTH_RETRY = 1800.0
+CACHE_VERSION = 1
+
+
+def _date(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    value: str = field(repr=False)
+    expires: float
+    issued: float | None = None
+    user_type: str = ""
+
+    @classmethod
+    def parse(cls, value: str, what: str) -> Token:
+        """Read the claims of a token (not its signature: only the gateway can check that)."""
+        value = value.strip()
+        try:
+            claims: dict[str, Any] = jwt.decode(value, options={"verify_signature": False})
+        except jwt.InvalidTokenError:
+            raise AuthFailed(
+                f"{what} is not a token (a JWT of three dot-separated parts): paste the whole "
+                "token the vendor's site created",
+                retry_after=AUTH_RETRY,
+            ) from None
+        expires, issued = claims.get("exp"), claims.get("iat")
+        if not isinstance(expires, int | float):
+            raise AuthFailed(f"{what} has no expiry date: it is not a gateway token")
+        return cls(
+            value,
+            float(expires),
+            float(issued) if isinstance(issued, int | float) else None,
+            str(claims.get("enphaseUser", "")),
+        )
+
+    @property
+    def renew_at(self) -> float:
+        known = self.issued is not None and self.issued < self.expires
+        lifetime = self.expires - self.issued if known and self.issued else YEAR
+        return self.expires - min(RENEW_MARGIN, lifetime / 10)
+
+
+class TokenCache:
+    """The last fetched token of one gateway, private to the account's owner (mode 0600)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self, serial: str) -> Token | None:
+        try:
+            raw = json.loads(self.path.read_text())
+            if raw.get("version") != CACHE_VERSION or raw.get("serial") != serial:
+                return None
+            return Token.parse(str(raw["token"]), "the cached token")
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, SourceError) as exc:
+            log.warning("ignoring unreadable token cache %s (%s)", self.path, type(exc).__name__)
+            return None
+
+    def save(self, serial: str, token: Token) -> None:
+        data = {"version": CACHE_VERSION, "serial": serial, "token": token.value}
+        write_atomic(self.path, json.dumps(data).encode())
+
+
+class Enlighten:
+    """The vendor's login (Enlighten) and token (entrez) services, for one account."""
+
+    def __init__(
+        self,
+        enlighten_url: str,
+        entrez_url: str,
+        username: str,
+        password: str,
+        *,
+        timeout: float,
+        stats: RequestStats,
+    ) -> None:
+        self._login_url = enlighten_url.rstrip("/") + "/login/login.json"
+        self._tokens_url = entrez_url.rstrip("/") + "/tokens"
+        self._username = username
+        self._password = password
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._stats = stats
+
+    async def fetch(self, serial: str) -> Token:
+        async with aiohttp.ClientSession(
+            timeout=self._timeout, cookie_jar=aiohttp.DummyCookieJar()
+        ) as http:
+            form = {"user[email]": self._username, "user[password]": self._password}
+            status, text = await self._post(http, "enlighten_login", self._login_url, data=form)
+            if status in (401, 403):
+                raise AuthFailed(
+                    "Enlighten refused the user name or password", retry_after=AUTH_RETRY
+                )
+            login = _json_object(status, text, "Enlighten login")
+            session = login.get("session_id")
+            if not isinstance(session, str) or not session:
+                raise AuthFailed(
+                    "Enlighten opened no session for this account: it uses multi-factor "
+                    "authentication, with which tokens cannot be fetched automatically. Log in "
+                    'at the vendor\'s entrez site, use "Create access token", and put the token '
+                    "in the config as `token` (or `token_file`)",
+                    retry_after=AUTH_RETRY,
+                )
+            body = {"session_id": session, "serial_num": serial, "username": self._username}
+            status, text = await self._post(http, "entrez_tokens", self._tokens_url, json=body)
+        if status in (401, 403):
+            raise AuthFailed(
+                f"the vendor would not issue a token for gateway {serial}: is it registered "
+                "to this Enlighten account (as owner or installer)?",
+                retry_after=AUTH_RETRY,
+            )
+        if status != 200:
+            raise UpdateFailed(f"the vendor's token service answered HTTP {status}")
+        return Token.parse(text, "the token the vendor issued")
+
+    async def _post(
+        self, http: aiohttp.ClientSession, endpoint: str, url: str, **payload: Any
+    ) -> tuple[int, str]:
+        try:
+            async with http.post(url, allow_redirects=False, **payload) as response:
+                text = await response.text()
+        except TimeoutError as exc:
+            self._stats.record(endpoint, "timeout")
+            raise UpdateFailed(f"{endpoint}: no answer from the vendor's service") from exc
+        except aiohttp.ClientError as exc:
+            self._stats.record(endpoint, "connection_error")
+            raise UpdateFailed(
+                f"{endpoint}: cannot reach the vendor's service ({type(exc).__name__})"
+            ) from exc
+        self._stats.record(endpoint, "ok" if response.status == 200 else f"http_{response.status}")
+        return response.status, text
+
+
+def _json_object(status: int, text: str, what: str) -> dict[str, Any]:
+    if status != 200:
+        raise UpdateFailed(f"{what} answered HTTP {status}")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise UpdateFailed(f"{what} answered something that is not a JSON object")
+    return body
+
+
+class TokenKeeper:
+    """The token a firmware 7+ gateway gets: chosen, cached, renewed before it expires."""
+
+    def __init__(
+        self,
+        *,
+        configured: str | None,
+        enlighten: Enlighten | None,
+        cache: TokenCache,
+        clock: Clock,
+    ) -> None:
+        self._configured = configured
+        self._enlighten = enlighten
+        self._cache = cache
+        self._clock = clock
+        self.current: Token | None = None
+        self._renew_after = 0.0
+
+    async def token(self, serial: str) -> Token:
+        """A token to use now; fetches or renews one when due and possible."""
+        if self.current is None:
+            candidates = [self._cache.load(serial)]
+            if self._configured:
+                candidates.append(Token.parse(self._configured, "the configured token"))
+            usable = [t for t in candidates if t is not None]
+            self.current = max(usable, key=lambda t: t.expires, default=None)
+        now = self._clock.now()
+        due = self.current is None or (now >= self.current.renew_at and now >= self._renew_after)
+        if self._enlighten is not None and due:
+            await self._renew(self._enlighten, serial, now)
+        if self.current is None:
+            raise AuthFailed(
+                "firmware 7 and later need a token: set `token` (from the vendor's entrez site, "
+                '"Create access token") or `username` and `password` of the Enlighten account',
+                retry_after=AUTH_RETRY,
+            )
+        if self.current.expires <= now:
+            raise AuthFailed(
+                f"the token expired on {_date(self.current.expires)}: paste a new one, or set "
+                "`username` and `password` so that solar2prom renews it",
+                retry_after=AUTH_RETRY,
+            )
+        return self.current
+
+    async def _renew(self, enlighten: Enlighten, serial: str, now: float) -> None:
+        try:
+            fresh = await enlighten.fetch(serial)
+        except SourceError as exc:
+            if self.current is None or self.current.expires <= now:
+                raise
+            self._renew_after = now + RENEW_RETRY
+            log.warning("renewing the gateway token failed, the current one stays: %s", exc)
+            return
+        log.info("fetched a gateway token valid until %s", _date(fresh.expires))
+        self.current = fresh
+        self._cache.save(serial, fresh)
+
+    async def replace(self, serial: str) -> Token:
+        """A new token after the gateway refused the current one."""
+        if self._enlighten is None:
+            raise AuthFailed(
+                "the gateway refused the token (expired, revoked, or made for another gateway): "
+                "paste a new one, or set `username` and `password` so that solar2prom fetches "
+                "them",
+                retry_after=AUTH_RETRY,
+            )
+        self.current = None
+        self._configured = None
+        self._renew_after = 0.0
+        await self._renew(self._enlighten, serial, self._clock.now())
+        return await self.token(serial)
+
+    def notes(self) -> tuple[str, ...]:
+        token, now = self.current, self._clock.now()
+        if token is None or self._enlighten is not None or token.expires - now > RENEW_MARGIN:
+            return ()
+        return (
+            f"the gateway token expires on {_date(token.expires)}: paste a new one before then "
+            "(or set `username` and `password` so that solar2prom renews it)",
+        )
