@@ -57,21 +57,25 @@ def test_discover_lists_plants_and_devices(tmp_path: Path, sim_url: str) -> None
     assert all(d["site"] in {s["id"] for s in found["sites"]} for d in found["devices"])
 
 
-async def test_demo_serves_fusionsolar_plants_and_devices(tmp_path: Path) -> None:
+async def test_demo_serves_every_vendor(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "demo.log"
+    sources = ("demo-fusionsolar", "demo-enphase", "demo-ecu", "demo-ez1")
     with process(solar2prom("demo", "--listen", f"127.0.0.1:{port}", "--speed", "60"), log):
         wait_for_line(log, r"metrics at http://127\.0\.0\.1:\d+/metrics")
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         text = await wait_http(f"http://127.0.0.1:{port}/metrics")
-        while "solar_device_power_watts" not in text:
-            assert time.monotonic() < deadline, log.read_text()
-            await asyncio.sleep(0.2)
+        while not all(f'solar_source_up{{source="{s}"}} 1.0' in text for s in sources):
+            assert time.monotonic() < deadline, log.read_text() + text[-3000:]
+            await asyncio.sleep(0.5)
             text = await wait_http(f"http://127.0.0.1:{port}/metrics")
         page = await wait_http(f"http://127.0.0.1:{port}/")
         health = json.loads(await wait_http(f"http://127.0.0.1:{port}/healthz"))
-    assert 'solar_site_info{source="demo-fusionsolar"' in text
+    for source in sources:
+        assert f'solar_site_info{{source="{source}"' in text
+        assert f'solar_device_power_watts{{source="{source}"' in text or source == "demo-ez1"
+        assert source in page
+        assert health["sources"][source]["state"] == "up"
     assert "fusionsolar_inverter_pv_voltage_volts{" in text
-    assert 'solar_source_up{source="demo-fusionsolar"} 1.0' in text
-    assert "demo-fusionsolar" in page
-    assert health["sources"]["demo-fusionsolar"]["state"] == "up"
+    assert "enphase_" in text
+    assert "apsystems_ecu_" in text

@@ -9,28 +9,29 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from typing import Any
 
 import aiohttp
 
 from solar2prom.core.budget import Governor
-from solar2prom.core.errors import AuthFailed, SourceError
+from solar2prom.core.errors import AuthFailed, RateLimited, SourceError
 from solar2prom.core.guards import DayTotalGuard
 from solar2prom.core.model import FeedResult, Reading
 from solar2prom.core.timezones import resolve_timezone
 from solar2prom.sources.base import Discovery, Feed, RequestStats, SourceContext, SourceStatus
 from solar2prom.sources.fusionsolar import limits
 from solar2prom.sources.fusionsolar.aggregate import site_readings
+from solar2prom.sources.fusionsolar.backfill import BackfillLog, BackfillPlan, Progress
 from solar2prom.sources.fusionsolar.background import PASS_INTERVAL, Background
 from solar2prom.sources.fusionsolar.batching import batches
 from solar2prom.sources.fusionsolar.catalog import device_kind
 from solar2prom.sources.fusionsolar.client import FusionSolarClient, NoPermission
 from solar2prom.sources.fusionsolar.config import FusionSolarConfig
-from solar2prom.sources.fusionsolar.history import Cursors
+from solar2prom.sources.fusionsolar.history import Cursors, chunks, device_batches
 from solar2prom.sources.fusionsolar.inventory import Inventory, InventoryCache
-from solar2prom.sources.fusionsolar.jobs import ALARM_PERIOD, JobFactory
+from solar2prom.sources.fusionsolar.jobs import ALARM_PERIOD, JobFactory, fetch_history
 from solar2prom.sources.fusionsolar.parse import (
     DeviceInfo,
     ParsedReadings,
@@ -80,6 +81,8 @@ class FusionSolarSource:
         self._inventory: Inventory | None = None
         self._denied: set[int] = set()
         self._day_totals = DayTotalGuard()
+        self._state_dir = context.state_dir
+        self._backfill_log = BackfillLog(context.state_dir / "backfill.json", 0.0, 0.0)
         self._cursors = Cursors(context.state_dir / "history_cursors.json")
         # A restart ends an outage: the history since the last run is fetched again.
         self._outage_end = self._clock.now() if self._cursors.known() else 0.0
@@ -305,6 +308,46 @@ class FusionSolarSource:
             devices=tuple(d.to_device() for d in inventory.devices),
             notes=self.status().notes,
         )
+
+    # --- backfill -------------------------------------------------------------------------------
+
+    async def plan_backfill(self, since: float, until: float) -> BackfillPlan:
+        inventory = await self._current_inventory()
+        counts = inventory.devices_by_type()
+        limits.configure(self._governor, len(inventory.plants), counts, self._clock.now())
+        self._backfill_log = BackfillLog(self._state_dir / "backfill.json", since, until)
+        batches_ = device_batches(inventory.devices, limits.HISTORY_TYPES)
+        per_day = limits.batch_count(counts, limits.HISTORY_TYPES, 10) + 24
+        plan = tuple(chunks(batches_, since, until))
+        return BackfillPlan(plan, self._backfill_log.done, per_day)
+
+    async def backfill(
+        self, plan: BackfillPlan, emit: Callable[[tuple[Reading, ...]], None], progress: Progress
+    ) -> None:
+        """Make the plan's remaining calls, waiting for the budget; emit each call's samples."""
+        remaining = plan.remaining
+        done = len(plan.chunks) - len(remaining)
+        for chunk in remaining:
+            while True:
+                wait = self._governor.wait_time("getDevHistoryKpi", self._clock.now())
+                if wait > 0:
+                    progress(done, len(plan.chunks), f"waiting {wait:.0f}s for the vendor's budget")
+                    await self._clock.sleep(wait)
+                try:
+                    samples, _, _ = await fetch_history(
+                        self._client.call,
+                        chunk,
+                        {d.id: d for d in chunk.devices},
+                        {d.id: self._parse_options(d) for d in chunk.devices},
+                    )
+                except RateLimited as exc:
+                    await self._clock.sleep(exc.retry_after or 60.0)
+                    continue
+                break
+            emit(samples)
+            self._backfill_log.mark(chunk)
+            done += 1
+            progress(done, len(plan.chunks), "")
 
     async def close(self) -> None:
         await self._client.close()
