@@ -8,7 +8,8 @@ Checks run in this order, each answering on the first failure:
   (20056) → request body is a JSON object (30030) → budget (407) → parameters → payload.
 
 Budgets are checked after authentication because they belong to the account the token names,
-and before parameter validation, so a malformed request still spends a call.
+and before parameter validation, so a malformed request still spends a call. Plant lists,
+device lists and real-time data live here; history, KPIs and alarms in their own modules.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from dataclasses import dataclass
 
 from solar2prom.sim.fusionsolar import catalog as c
 from solar2prom.sim.fusionsolar import render
+from solar2prom.sim.fusionsolar.alarms import AlarmApi
 from solar2prom.sim.fusionsolar.auth import Account, LoginResult
 from solar2prom.sim.fusionsolar.config import DATA_REFUSALS, LOGIN_REFUSALS, FusionSolarSimConfig
+from solar2prom.sim.fusionsolar.directory import DEVICES_PER_QUERY, Directory, as_int
 from solar2prom.sim.fusionsolar.envelope import (
     PAGE_LIST_MESSAGE,
     Body,
@@ -30,12 +33,12 @@ from solar2prom.sim.fusionsolar.envelope import (
     too_frequent,
 )
 from solar2prom.sim.fusionsolar.faults import Faults
-from solar2prom.sim.fusionsolar.inventory import DeviceSpec, Inventory, PlantSpec
+from solar2prom.sim.fusionsolar.history import HistoryApi
+from solar2prom.sim.fusionsolar.inventory import Inventory, PlantSpec
+from solar2prom.sim.fusionsolar.kpi import KpiApi
 from solar2prom.sim.fusionsolar.limits import RateLimiter, northbound_windows
-from solar2prom.sim.fusionsolar.plant import PlantState
 
 PAGE_SIZES = frozenset({10, 20, 30, 50, 100})
-MAX_PER_QUERY = 100
 
 
 @dataclass
@@ -44,23 +47,6 @@ class Reply:
 
     body: Body | None
     token: str | None = None
-
-
-def _as_int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
-
-
-def _csv(value: object) -> list[str]:
-    """Comma-separated request list, blanks dropped, duplicates once, order kept."""
-    if not isinstance(value, str):
-        return []
-    return list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
 
 
 class NorthboundApi:
@@ -73,22 +59,16 @@ class NorthboundApi:
         windows = northbound_windows(config.plants, config.devices_per_type)
         self.limiter = RateLimiter(windows if config.enforce_limits else {})
         self.plants = inventory.plants
-        self._plants_by_code = {p.code: p for p in inventory.plants}
-        self._devices_by_id = {d.dev_id: d for d in inventory.devices}
-        self._devices_by_sn = {d.esn: d for d in inventory.devices if d.esn}
-        self._devices_of: list[list[DeviceSpec]] = [[] for _ in inventory.plants]
-        for dev in inventory.devices:
-            self._devices_of[dev.plant].append(dev)
-        self.states = [
-            PlantState(p, self._devices_of[p.index], now, config.sample_period)
-            for p in inventory.plants
-        ]
+        self.directory = Directory(config, inventory, now)
         self._data_calls: dict[str, Callable[[Body, float], Body]] = {
             "stations": self._stations,
             "getStationList": self._station_list,
             "getDevList": self._dev_list,
             "getStationRealKpi": self._station_real_kpi,
             "getDevRealKpi": self._dev_real_kpi,
+            "getDevHistoryKpi": HistoryApi(self.directory, faults).dev_history_kpi,
+            "getAlarmList": AlarmApi(self.directory).alarm_list,
+            **KpiApi(self.directory).handlers(),
         }
 
     def handle(self, api: str, body: Body | None, token: str | None, now: float) -> Reply:
@@ -147,12 +127,12 @@ class NorthboundApi:
         page_no, page_size = body.get("pageNo"), body.get("pageSize")
         if page_no in (None, ""):
             return failure(30004, body, now)
-        number = _as_int(page_no)
+        number = as_int(page_no)
         if number is None or number < 1:
             return failure(30021, body, now)
         if page_size in (None, ""):
             return failure(30005, body, now)
-        size = _as_int(page_size)
+        size = as_int(page_size)
         if size not in PAGE_SIZES:
             return failure(30006, body, now)
         start, end = body.get("gridConnectedStartTime"), body.get("gridConnectedEndTime")
@@ -160,7 +140,7 @@ class NorthboundApi:
             return failure(30007, body, now)
         plants: Iterable[PlantSpec] = self.plants
         if start is not None and end is not None:
-            low, high = _as_int(start), _as_int(end)
+            low, high = as_int(start), as_int(end)
             if low is None or high is None:
                 return failure(30030, body, now)
             plants = [p for p in plants if low <= p.grid_connected * 1000 <= high]
@@ -179,72 +159,35 @@ class NorthboundApi:
     def _station_list(self, body: Body, now: float) -> Body:
         return success([render.legacy_station_entry(p) for p in self.plants], body, now)
 
-    def _requested_plants(self, body: Body, too_many: int, now: float) -> list[PlantSpec] | Body:
-        codes = _csv(body.get("stationCodes"))
-        if not codes:
-            return failure(20010, body, now)
-        if len(codes) > MAX_PER_QUERY:
-            return failure(too_many, body, now)
-        plants = [self._plants_by_code[code] for code in codes if code in self._plants_by_code]
-        return plants or failure(20007, body, now)
-
     def _dev_list(self, body: Body, now: float) -> Body:
-        plants = self._requested_plants(body, 20015, now)
+        plants = self.directory.requested_plants(body, 20015, now)
         if isinstance(plants, dict):
             return plants
-        rows = [render.device_entry(d, p) for p in plants for d in self._devices_of[p.index]]
+        rows = [render.device_entry(d, p) for p in plants for d in self.directory.devices_of(p)]
         return success(rows, body, now)
 
     def _station_real_kpi(self, body: Body, now: float) -> Body:
-        plants = self._requested_plants(body, 20014, now)
+        plants = self.directory.requested_plants(body, 20014, now)
         if isinstance(plants, dict):
             return plants
         rows = []
         for plant in plants:
-            state = self.states[plant.index]
-            state.advance(now)
+            state = self.directory.timeline(plant.index).advance(now)
             items = render.plant_items(state, self.config.kpi_as_strings)
             self.faults.corrupt(items)
             rows.append({"stationCode": plant.code, "dataItemMap": items})
         return success(rows, body, now)
 
     def _dev_real_kpi(self, body: Body, now: float) -> Body:
-        type_id = _as_int(body.get("devTypeId"))
-        if type_id is None or type_id not in c.ACCEPTED_REALTIME_TYPES:
-            return failure(20013, body, now)
-        granted = self.config.granted_types
-        if granted is not None and type_id not in granted:
-            return failure(401, body, now)
-        devices = self._requested_devices(body, now)
+        accepted = c.ACCEPTED_REALTIME_TYPES
+        devices = self.directory.requested_devices(body, accepted, DEVICES_PER_QUERY, now)
         if isinstance(devices, dict):
             return devices
-        if any(d.type_id != type_id for d in devices):
-            return failure(20006, body, now)
-        if not devices:
-            return failure(20008, body, now)
         rows = []
         for dev in devices:
-            state = self.states[dev.plant]
-            state.advance(now)
+            state = self.directory.timeline(dev.plant).advance(now)
             items = render.device_items(state, dev)
             self.faults.corrupt(items)
             # Devices without a serial answer the string "null", as in the real captures.
             rows.append({"devId": dev.dev_id, "sn": dev.esn or "null", "dataItemMap": items})
         return success(rows, body, now)
-
-    def _requested_devices(self, body: Body, now: float) -> list[DeviceSpec] | Body:
-        ids, sns = _csv(body.get("devIds")), _csv(body.get("sns"))
-        find: Callable[[str], DeviceSpec | None]
-        if ids:
-            keys, too_many, find = ids, 20016, self._device_by_id
-        elif sns:
-            keys, too_many, find = sns, 20017, self._devices_by_sn.get
-        else:
-            return failure(20005, body, now)
-        if len(keys) > MAX_PER_QUERY:
-            return failure(too_many, body, now)
-        return [dev for dev in map(find, keys) if dev is not None]
-
-    def _device_by_id(self, key: str) -> DeviceSpec | None:
-        dev_id = _as_int(key)
-        return None if dev_id is None else self._devices_by_id.get(dev_id)

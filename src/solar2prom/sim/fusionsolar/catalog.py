@@ -1,4 +1,4 @@
-"""Device types and the data-item keys of each, as the SmartPVMS 24.2 reference lists them."""
+"""Device types, the interfaces that take each, and their data-item keys (SmartPVMS 24.2)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ REALTIME_TYPES = frozenset(
 # A dongle is not documented for getDevRealKpi, yet a real capture shows it answering with an
 # empty dataItemMap instead of an error.
 ACCEPTED_REALTIME_TYPES = REALTIME_TYPES | {DONGLE}
+# Types of the historical device data list: the real-time ones but the SSU and the power
+# converter (and EMMA, newer than the list).
+HISTORY_TYPES = REALTIME_TYPES - {60044, 60092, 23070}
+# Real-time keys the historical data list leaves out.
+HISTORY_MISSING_KEYS = ("run_state",)
+HISTORY_MISSING_BY_TYPE = {ESS: ("battery_soh",)}
+# getDevKpiDay / Month / Year: inverters and storage only.
+KPI_DEVICE_TYPES = frozenset({STRING_INVERTER, RESIDENTIAL_INVERTER, BATTERY, ESS})
 # Types the simulator can place in a plant: those with simulated data, plus devices that only
 # appear in getDevList (SmartLogger, optimizer, dongle, ...).
 SIMULATED_DATA_TYPES = frozenset({1, 10, 17, 38, 39, 41, 47})

@@ -10,6 +10,7 @@ from solar2prom.sim.fusionsolar.catalog import INVENTORY_ONLY_TYPES, SIMULATED_D
 LOGIN_REFUSALS = {"forbidden": 20002, "expired": 20003, "restricted": 20403}
 DATA_REFUSALS = {"not_authorized": 20056}
 ACCOUNT_STATES = frozenset({"ok", *LOGIN_REFUSALS, *DATA_REFUSALS})
+MAX_HISTORY_DAYS = 90
 
 
 def _default_devices() -> dict[int, int]:
@@ -37,6 +38,13 @@ class FusionSolarSimConfig:
     # Devices upload a sample every 5 minutes; real-time values only change at those instants.
     sample_period: float = 300.0
     token_ttl: float = 1800.0
+    # 5-minute data (history, hourly KPIs) reaches back this many local days before the day
+    # the simulator was created; earlier days exist only as daily figures (the prehistory).
+    history_days: int = 0
+    # Alarms each inverter raises per day on average.
+    alarm_rate: float = 0.2
+    # Accounts created since about 2023 add camelCase keys (PVYield, buyPower...) to plant KPIs.
+    kpi_camel_case: bool = True
 
     def __post_init__(self) -> None:
         if self.plants < 1:
@@ -52,3 +60,8 @@ class FusionSolarSimConfig:
             raise ValueError("sample_period must divide one hour")
         if self.token_ttl <= 0:
             raise ValueError("token_ttl must be positive")
+        # Plants are at least half a year old: the simulated past must not start before them.
+        if not 0 <= self.history_days <= MAX_HISTORY_DAYS:
+            raise ValueError(f"history_days must be 0..{MAX_HISTORY_DAYS}")
+        if self.alarm_rate < 0:
+            raise ValueError("alarm_rate must not be negative")

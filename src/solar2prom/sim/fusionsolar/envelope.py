@@ -18,11 +18,18 @@ _MESSAGES = {
     20007: "the system has none of the requested plant resources",
     20008: "the system has none of the requested device resources",
     20010: "plant list must not be empty",
+    20012: "query time must not be empty",
     20013: "wrong device type for this interface",
     20014: "at most 100 plants per query",
     20015: "at most 100 plants per query",
     20016: "at most 100 devices per query",
     20017: "at most 100 devices per query",
+    20018: "at most 10 devices per operation",
+    20023: "the start time is later than the end time",
+    20024: "language must not be empty",
+    20025: "invalid language",
+    20026: "only the latest 365 days can be queried",
+    20027: "the query period must not exceed 31 days",
     20056: "API account not authorized by the plant owner",
     20400: "USER_OR_VALUE_INVALID",
     20403: "login of the third-party user is restricted",
@@ -32,6 +39,8 @@ _MESSAGES = {
     30007: "gridConnectedStartTime and gridConnectedEndTime must both be set or both empty",
     30021: "pageNo must be at least 1",
     30030: "incorrect input parameter",
+    30031: "at most 10 devices per query",
+    30032: "the time range must not exceed 3 days",
 }
 
 

@@ -11,10 +11,15 @@ with a probability (`*_probability`, from a seeded generator). They hit `/thirdD
 
 The first four are decided before the API sees the request (a gateway or proxy failing), so
 they consume no rate budget; `malformed_json` corrupts an answer that was really produced.
+
+An outage makes the whole API unreachable: while `down` is true, or the simulator's clock is
+before `down_until` (epoch seconds; 0 = no outage), every `/thirdData/*` connection is closed
+without an answer, before anything else is looked at. The plants go on meanwhile, so history
+for the outage is there once the API is back. `/_sim/*` keeps answering, to end an outage.
 `latency` delays every request by that many real seconds. `force_305_next` ends the session
 on the next N data calls, which then answer 305. `corrupt_values` ("null", "na", "string" or
-"zero") rewrites the values of real-time `dataItemMap`s: the keys in `corrupt_keys` (all keys
-when empty), each with probability `corrupt_probability`.
+"zero") rewrites the values of real-time and history `dataItemMap`s: the keys in
+`corrupt_keys` (all keys when empty), each with probability `corrupt_probability`.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ CORRUPTIONS = ("null", "na", "string", "zero")
 
 @dataclass
 class Faults:
+    down: bool = False
+    down_until: float = 0.0
     latency: float = 0.0
     drop_connection_next: int = 0
     drop_connection_probability: float = 0.0
@@ -81,6 +88,9 @@ class Faults:
         probability: float = getattr(self, f"{kind}_probability", 0.0)
         return probability > 0.0 and self._rng.random() < probability
 
+    def is_down(self, now: float) -> bool:
+        return self.down or now < self.down_until
+
     def transport_fault(self) -> str | None:
         return next((kind for kind in TRANSPORT_FAULTS if self.take(kind)), None)
 
@@ -111,6 +121,10 @@ def _switches() -> tuple[str, ...]:
 
 
 def _check(name: str, value: Any, current: Any) -> Any:
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
     if name == "corrupt_values":
         if value is not None and value not in CORRUPTIONS:
             raise ValueError(f"corrupt_values must be null or one of {CORRUPTIONS}")

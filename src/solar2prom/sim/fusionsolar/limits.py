@@ -17,7 +17,8 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from solar2prom.sim.fusionsolar.catalog import REALTIME_TYPES
+from solar2prom.sim.fusionsolar.catalog import HISTORY_TYPES, KPI_DEVICE_TYPES, REALTIME_TYPES
+from solar2prom.sim.fusionsolar.periods import DEVICE_GRAINS, Grain
 
 _MINUTE = 60.0
 _DAY = 86400.0
@@ -34,11 +35,15 @@ def northbound_windows(
 ) -> dict[str, tuple[Window, ...]]:
     """The budgets of reference §5 for P plants and n_t devices of each type t."""
     k = max(1, math.ceil(plants / 100))
-    device_batches = sum(
-        math.ceil(n / 100) for t, n in devices_per_type.items() if t in REALTIME_TYPES
-    )
+
+    def batches(types: frozenset[int], size: int) -> int:
+        return sum(math.ceil(n / size) for t, n in devices_per_type.items() if t in types)
+
+    device_batches = batches(REALTIME_TYPES, 100)
     per_minute = Window(1, _MINUTE)
     session = (Window(5, 10 * _MINUTE),)
+    station_kpi = (Window(k + 24, _DAY), per_minute)
+    device_kpi = (Window(batches(KPI_DEVICE_TYPES, 100) + 24, _DAY), per_minute)
     return {
         "login": session,
         "logout": session,
@@ -48,6 +53,11 @@ def northbound_windows(
         "getStationRealKpi": (Window(k, 5 * _MINUTE), per_minute),
         # All device types share one budget Σ⌈n_t/100⌉ per 5 minutes.
         "getDevRealKpi": (Window(max(1, device_batches), 5 * _MINUTE),),
+        # Each KPI interface has a daily budget of its own.
+        **{grain.station_api: station_kpi for grain in Grain},
+        "getDevHistoryKpi": (Window(batches(HISTORY_TYPES, 10) + 24, _DAY), per_minute),
+        **{grain.device_api: device_kpi for grain in DEVICE_GRAINS},
+        "getAlarmList": (Window(k, 30 * _MINUTE),),
     }
 
 

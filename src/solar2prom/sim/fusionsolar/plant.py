@@ -1,50 +1,46 @@
-"""The physics of one simulated plant, advanced in fixed steps on demand.
+"""The physics of one simulated plant, stepped forward in fixed 5-minute steps.
 
 State lives on a grid of sample instants (multiples of `sample_period`, 5 minutes like the real
-device uploads). A request at time `now` first advances the plant to the last instant at or
-before `now`, integrating energy step by step, then reads the state: any sequence of requests
-at increasing times sees monotonic lifetime counters and values that agree with each other.
-Plants nobody asks about cost nothing.
+device uploads). Each `step` integrates energy over one period and samples the sun, the load
+and the batteries at its end; the timeline (`timeline`) decides when to step, records what
+flowed and keeps copies (`clone`) to replay the past. Stepping is deterministic: a copy stepped
+to an instant holds exactly what the original held there, so history equals real time.
 
 Energy flow per step: PV power (sun.py for the plant's place, shared by its inverters in
 proportion to their arrays, clipped at their AC rating) → household or commercial load →
 batteries absorb the surplus or cover the deficit → the rest crosses the grid meter
 (positive = export, Huawei's sign).
 
-The simulation starts at the plant's local midnight of the day the simulator is created, with
-lifetime counters estimated from the plant's age and "today" counters still holding
-yesterday's yield: like the real service, day totals keep yesterday's value overnight and
-reset only when the device produces again. Battery day counters reset at local midnight.
+The simulation starts at a local midnight with the counters the prehistory (`prehistory`)
+accumulated up to then, "today" counters still holding yesterday's yield: like the real
+service, day totals keep yesterday's value overnight and reset only when the device produces
+again. Battery day counters reset at local midnight. A step belongs to the day its interval
+starts in, so the one ending at midnight still counts to the day before.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from solar2prom.sim.fusionsolar import catalog as c
+from solar2prom.sim.fusionsolar.energy import load_scale
 from solar2prom.sim.fusionsolar.inventory import DeviceSpec, PlantSpec
+from solar2prom.sim.fusionsolar.periods import DAY, HOUR, day_date, local_day
+from solar2prom.sim.fusionsolar.prehistory import Prehistory
 from solar2prom.sim.sun import ambient_temperature, production_fraction
 
 INVERTER_EFFICIENCY = 0.978
-_DAY = 86400.0
-_YEAR_DAYS = 365.25
 _MIN_SOC = 5.0
 _CHARGE_EFFICIENCY = 0.95
-# Catch-up after a long gap (clock jump, idle plant) uses coarser steps to stay cheap.
-_COARSE_STEP = 900.0
-_COARSE_AFTER = 3600.0
-
-
-def annual_yield(latitude: float) -> float:
-    """Typical specific yield in kWh per kWp and year, lower far from the equator."""
-    return 1700.0 - 12.0 * abs(latitude)
+# EMI irradiation totals are in MJ/m², the prehistory counts kWh/m².
+_MJ_PER_KWH = 3.6
 
 
 def _month_of(day: int) -> tuple[int, int]:
-    moment = datetime.fromtimestamp(day * _DAY, UTC)
+    moment = day_date(day)
     return moment.year, moment.month
 
 
@@ -79,6 +75,11 @@ class InverterState:
         self.producing = False
         self.open_time: float | None = None
         self.close_time: float | None = None
+
+    def clone(self) -> InverterState:
+        twin = copy.copy(self)
+        twin.mppt_caps = list(self.mppt_caps)
+        return twin
 
     def step(self, fraction: float, t: float, day: int, hours: float) -> float:
         spec = self.spec
@@ -174,32 +175,25 @@ class PlantState:
     """One plant's devices and energy counters at sample time `t`."""
 
     def __init__(
-        self, spec: PlantSpec, devices: Sequence[DeviceSpec], now: float, period: float
+        self,
+        spec: PlantSpec,
+        devices: Sequence[DeviceSpec],
+        start: float,
+        period: float,
+        prehistory: Prehistory,
     ) -> None:
         self.spec = spec
         self.period = period
-        self._coarse = period * max(1.0, round(_COARSE_STEP / period))
-        offset = spec.utc_offset_s
-        day = int((now + offset) // _DAY)
-        self.t = math.floor((day * _DAY - offset) / period) * period
-        rng = random.Random(spec.weather_seed)
-        daily = spec.capacity_kwp * annual_yield(spec.latitude) / _YEAR_DAYS
-        yesterday = daily * rng.uniform(0.5, 1.3)
-        years = max(0.0, (self.t - spec.grid_connected) / (_YEAR_DAYS * _DAY))
-        day_of_month = datetime.fromtimestamp((day - 1) * _DAY, UTC).day
-        self.total_power = daily * _YEAR_DAYS * years * rng.uniform(0.9, 1.05) + yesterday
-        self.month_power = min(
-            self.total_power, daily * (day_of_month - 1) * rng.uniform(0.8, 1.1) + yesterday
-        )
-        self.day_power = yesterday
-        self.day = day - 1
+        self.t = start
+        day = local_day(start, spec.utc_offset_s)
+        yesterday = prehistory.day(day - 1)
+        before = prehistory.total()
+        self.total_power = before.production
         self.month = _month_of(day - 1)
-        self.load_scale = (
-            spec.capacity_kwp * 0.4
-            if spec.commercial
-            else min(4.0, max(0.4, spec.capacity_kwp * 0.12))
-        )
-        yearly_use = self.load_scale * 0.55 * 8760.0
+        self.month_power = prehistory.month(*self.month).production
+        self.day_power = yesterday.production
+        self.day = day - 1
+        self.load_scale = load_scale(spec)
         self.fraction = 0.0
         self.ambient = ambient_temperature(spec.latitude, spec.longitude, self.t)
         self.production_kw = 0.0
@@ -210,41 +204,42 @@ class PlantState:
         self.storages: dict[int, StorageState] = {}
         self.meters: dict[int, MeterState] = {}
         self.emis: dict[int, EmiState] = {}
+        rng = random.Random(spec.weather_seed)
         array = sum(d.dc_kwp for d in devices if d.type_id in c.INVERTER_TYPES)
         for dev in devices:
             if dev.type_id in c.INVERTER_TYPES:
                 share = dev.dc_kwp / array
                 self.inverters[dev.dev_id] = InverterState(
-                    dev, self.total_power * share, yesterday * share, day
+                    dev, before.production * share, yesterday.production * share, day
                 )
             elif dev.type_id in c.STORAGE_TYPES:
                 self.storages[dev.dev_id] = StorageState(dev, rng.uniform(30.0, 60.0), day)
             elif dev.type_id in c.METER_TYPES:
-                self.meters[dev.dev_id] = MeterState(
-                    dev,
-                    self.total_power * rng.uniform(0.35, 0.55),
-                    yearly_use * years * rng.uniform(0.4, 0.6),
-                )
+                self.meters[dev.dev_id] = MeterState(dev, before.export, before.grid_import)
             elif dev.type_id == c.EMI:
-                irradiation = yesterday / spec.capacity_kwp * 3.6 / 0.85
-                self.emis[dev.dev_id] = EmiState(dev, irradiation, day)
+                radiant = yesterday.irradiation * _MJ_PER_KWH
+                self.emis[dev.dev_id] = EmiState(dev, radiant, day)
 
-    def advance(self, now: float) -> None:
-        """Integrate up to the last sample instant at or before `now` (never backwards)."""
-        target = math.floor(now / self.period) * self.period
-        while self.t < target:
-            gap = target - self.t
-            dt = min(gap, self._coarse if gap > _COARSE_AFTER else self.period)
-            self._step(self.t + dt, dt)
+    def clone(self) -> PlantState:
+        """An independent copy that steps on without touching this state."""
+        twin = copy.copy(self)
+        twin.inverters = {key: inv.clone() for key, inv in self.inverters.items()}
+        twin.storages = {key: copy.copy(s) for key, s in self.storages.items()}
+        twin.meters = {key: copy.copy(m) for key, m in self.meters.items()}
+        twin.emis = {key: copy.copy(e) for key, e in self.emis.items()}
+        return twin
 
-    def _step(self, t: float, dt: float) -> None:
+    def step(self) -> None:
+        """Integrate one sample period and move to its end."""
         spec = self.spec
-        hours = dt / 3600.0
+        dt = self.period
+        t = self.t + dt
+        hours = dt / HOUR
         fraction = production_fraction(spec.latitude, spec.longitude, t, spec.weather_seed)
         ambient = ambient_temperature(spec.latitude, spec.longitude, t)
         cell = ambient + 30.0 * fraction
         derated = fraction * (1.0 - 0.004 * max(0.0, cell - 25.0))
-        day = int((t + spec.utc_offset_s) // _DAY)
+        day = local_day(self.t, spec.utc_offset_s)
         if self.inverters:
             production = sum(inv.step(derated, t, day, hours) for inv in self.inverters.values())
         else:
@@ -284,7 +279,7 @@ class PlantState:
 
     def _load(self, t: float) -> float:
         """Consumption in kW: a household's morning and evening peaks, or business hours."""
-        hour = ((t + self.spec.utc_offset_s) % _DAY) / 3600.0
+        hour = ((t + self.spec.utc_offset_s) % DAY) / HOUR
         if self.spec.commercial:
             shape = 0.25 + 1.0 / (1.0 + math.exp(-3.0 * (hour - 7.5))) / (
                 1.0 + math.exp(3.0 * (hour - 18.5))

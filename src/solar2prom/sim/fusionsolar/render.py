@@ -1,4 +1,4 @@
-"""JSON shapes of plants and devices, in the keys, units and quirks of the real API.
+"""JSON shapes of plants and devices (real time and 5-minute history), as the real API has them.
 
 Measurement noise comes from a generator seeded with the device and the sample time, so the
 same sample always renders the same numbers however often it is fetched.
@@ -57,6 +57,18 @@ def device_items(plant: PlantState, dev: DeviceSpec) -> Items:
     if dev.type_id == c.EMI:
         return _emi(plant, dev)
     return {}
+
+
+def history_items(plant: PlantState, dev: DeviceSpec) -> Items:
+    """A 5-minute history map: the real-time map of that sample without the keys the historical
+    data list lacks, and null where real time says "N/A" (the documented example has null
+    start-up and shutdown times where real-time captures show "N/A")."""
+    missing = {*c.HISTORY_MISSING_KEYS, *c.HISTORY_MISSING_BY_TYPE.get(dev.type_id, ())}
+    return {
+        key: None if value == "N/A" else value
+        for key, value in device_items(plant, dev).items()
+        if key not in missing
+    }
 
 
 def _phases(rng: random.Random, voltage: float, three_phase: bool) -> tuple[float, float, float]:

@@ -71,6 +71,9 @@ class FusionSolarSimulator:
         name = request.match_info["api"]
         stats = self.stats.api(name)
         stats.calls += 1
+        if self.faults.is_down(self.clock.now()):
+            stats.faults["down"] += 1
+            return _drop(request)
         if self.faults.latency > 0:
             await asyncio.sleep(self.faults.latency)
         fault = self.faults.transport_fault()
@@ -109,9 +112,7 @@ class FusionSolarSimulator:
         self, fault: str, api: str, request: web.Request, stats: ApiStats
     ) -> web.Response:
         if fault == "drop_connection":
-            if request.transport is not None:
-                request.transport.close()
-            return web.Response()
+            return _drop(request)
         if fault == "http_error":
             status = self.faults.http_error_status
             stats.http_status[status] += 1
@@ -142,6 +143,13 @@ class FusionSolarSimulator:
     async def _reset(self, request: web.Request) -> web.Response:
         self.reset()
         return web.json_response({"reset": True})
+
+
+def _drop(request: web.Request) -> web.Response:
+    """Close the connection without answering; the response is never sent."""
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response()
 
 
 def _parse_object(raw: bytes) -> dict[str, Any] | None:
