@@ -73,7 +73,7 @@ async def run_until(
     """Run the daemon's poller until the clock reaches `until`."""
     (poller,) = app.pollers
     task = asyncio.create_task(poller.run())
-    while clock.now() < until:  # noqa: ASYNC110 - the manual clock moves when the poller sleeps
+    while clock.now() < until:
         if during is not None:
             during(clock.now())
         await asyncio.sleep(0.001)
