@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -18,6 +19,7 @@ from solar2prom.core.clock import SystemClock
 from solar2prom.core.errors import ConfigError, SourceError
 from solar2prom.core.files import write_atomic
 from solar2prom.signals import wait_for_signal
+from solar2prom.sources.apsystems.legacy import legacy_config
 from solar2prom.sources.base import Discovery
 
 log = logging.getLogger("solar2prom")
@@ -32,10 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # No command at all is `run` without a config file: apsystems2prom's legacy mode.
+    sub = parser.add_subparsers(dest="command", required=False, metavar="COMMAND")
 
     run = sub.add_parser("run", help="poll every source and serve /metrics, /healthz and /")
-    run.add_argument("-c", "--config", type=Path, required=True)
+    run.add_argument(
+        "-c", "--config", type=Path, help="the config file (without it: apsystems2prom's variables)"
+    )
     run.add_argument("--listen", help="host:port or :port (default: the config's listen)")
 
     collect = sub.add_parser("collect", help="poll every source once and print the exposition")
@@ -55,10 +60,20 @@ def _parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("sim", help="run one vendor simulator")
     sim.add_argument(
-        "vendor", choices=["fusionsolar", "enphase", "apsystems_ecu", "apsystems_ez1"]
+        "vendor",
+        choices=[
+            "fusionsolar",
+            "enphase",
+            "apsystems_ema",
+            "apsystems_openapi",
+            "apsystems_ecu",
+            "apsystems_ez1",
+        ],
     )
     sim.add_argument(
-        "--fixture", type=Path, help="enphase: serve this capture folder instead of the built-in one"
+        "--fixture",
+        type=Path,
+        help="enphase: serve this capture folder instead of the built-in one",
     )
     sim.add_argument("--listen", default="127.0.0.1:8080")
     sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
@@ -67,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command is None:
+        args = argparse.Namespace(command="run", config=None, listen=None, log_level=args.log_level)
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -85,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _async_main(args: argparse.Namespace) -> int:
     if args.command == "run":
-        config = load_config(args.config)
+        config = run_config(args.config)
         listen = parse_listen(args.listen) if args.listen else None
         return await serve(Application(config, SystemClock()), listen)
     if args.command == "collect":
@@ -98,6 +115,19 @@ async def _async_main(args: argparse.Namespace) -> int:
     if args.command == "demo":
         return await run_demo(parse_listen(args.listen), args.speed)
     return await run_simulator(args.vendor, parse_listen(args.listen), args.speed, args.fixture)
+
+
+def run_config(path: Path | None) -> AppConfig:
+    """The config file, or apsystems2prom's environment variables (legacy mode)."""
+    if path is not None:
+        return load_config(path)
+    config = legacy_config(os.environ)
+    if config is None:
+        raise ConfigError(
+            "no config file: give -c FILE, or set apsystems2prom's variables (USERNAME, "
+            "SYSTEM_ID, ECU_ID) to run in its place"
+        )
+    return config
 
 
 async def serve(app: Application, listen: ListenAddress | None = None) -> int:

@@ -95,6 +95,11 @@ class SourceConfig(_Strict):
             resolve_timezone(value)
         return value
 
+    def exclusive_series(self) -> str | None:
+        """Series without a `source` label that this source exports (compatibility names of
+        another exporter), which only one source of a config may export; None for most."""
+        return None
+
     @model_validator(mode="after")
     def _both_coordinates(self) -> SourceConfig:
         if (self.latitude is None) != (self.longitude is None):
@@ -138,6 +143,17 @@ class AppConfig(_Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"source names must be unique: {', '.join(dupes)}")
+        exporters: dict[str, list[str]] = {}
+        for source in sources:
+            series = source.exclusive_series()
+            if series is not None:
+                exporters.setdefault(series, []).append(source.name)
+        for series, owners in exporters.items():
+            if len(owners) > 1:
+                raise ValueError(
+                    f"only one source can export {series}, which carry no source label; "
+                    f"turn them off on all but one of: {', '.join(owners)}"
+                )
         return sources
 
     @property

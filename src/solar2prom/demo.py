@@ -23,14 +23,18 @@ from solar2prom.config import AppConfig, ListenAddress, SourceConfig
 from solar2prom.core.clock import Clock, ScaledClock
 from solar2prom.signals import wait_for_signal
 from solar2prom.sim.apsystems_ecu import EcuSimulator
+from solar2prom.sim.apsystems_ema import EmaSimConfig, EmaSimulator
 from solar2prom.sim.apsystems_ez1 import Ez1Simulator
+from solar2prom.sim.apsystems_openapi import OpenApiSimConfig, OpenApiSimulator
 from solar2prom.sim.enphase import SystemConfig
 from solar2prom.sim.enphase.standalone import PASSWORD as ENPHASE_PASSWORD
 from solar2prom.sim.enphase.standalone import USERNAME as ENPHASE_USERNAME
 from solar2prom.sim.enphase.standalone import DemoInstallation
 from solar2prom.sim.fusionsolar import FusionSolarSimConfig, FusionSolarSimulator
 from solar2prom.sources.apsystems.ecu import EcuConfig
+from solar2prom.sources.apsystems.ema import EmaConfig
 from solar2prom.sources.apsystems.ez1 import Ez1Config
+from solar2prom.sources.apsystems.openapi import OpenApiConfig
 from solar2prom.sources.enphase import EnphaseConfig
 from solar2prom.sources.fusionsolar import FusionSolarConfig
 
@@ -83,6 +87,51 @@ async def start_enphase(clock: Clock, host: str, port: int, fixture: Path | None
     return Running(installation.describe(), source, installation.stop)
 
 
+async def start_ema(clock: Clock, host: str, port: int, _: Path | None) -> Running:
+    simulator = EmaSimulator(EmaSimConfig(), clock)
+    url = await simulator.start(host, port)
+    config = simulator.config
+    source = EmaConfig(
+        name="demo-ema",
+        type="apsystems_ema",
+        url=url,
+        authorized_id=SecretStr(config.authorized_id),
+        system_id=config.system_id,
+        ecu_id=config.ecu_id,
+        vid=config.vid,
+        timezone=config.timezone,
+        latitude=config.latitude,
+        longitude=config.longitude,
+    )
+    description = (
+        f"apsystems_ema simulator at {url} (Authorized ID {config.authorized_id!r}, system "
+        f"{config.system_id}, ECU {config.ecu_id}, view {config.vid}, "
+        f"{len(simulator.panels)} panels)"
+    )
+    return Running(description, source, simulator.stop)
+
+
+async def start_openapi(clock: Clock, host: str, port: int, _: Path | None) -> Running:
+    simulator = OpenApiSimulator(OpenApiSimConfig(), clock)
+    url = await simulator.start(host, port)
+    config = simulator.config
+    source = OpenApiConfig(
+        name="demo-openapi",
+        type="apsystems_openapi",
+        url=url,
+        app_id=config.app_id,
+        app_secret=SecretStr(config.app_secret),
+        system_id=config.system_id,
+        latitude=config.latitude,
+        longitude=config.longitude,
+    )
+    description = (
+        f"apsystems_openapi simulator at {url} (App Id {config.app_id!r}, secret "
+        f"{config.app_secret!r}, system {config.system_id})"
+    )
+    return Running(description, source, simulator.stop)
+
+
 async def start_ecu(clock: Clock, host: str, port: int, _: Path | None) -> Running:
     simulator = EcuSimulator(clock=clock)
     url = await simulator.start(host, port)
@@ -123,6 +172,8 @@ async def start_ez1(clock: Clock, host: str, port: int, _: Path | None) -> Runni
 SIMULATORS: dict[str, Starter] = {
     "fusionsolar": start_fusionsolar,
     "enphase": start_enphase,
+    "apsystems_ema": start_ema,
+    "apsystems_openapi": start_openapi,
     "apsystems_ecu": start_ecu,
     "apsystems_ez1": start_ez1,
 }

@@ -89,7 +89,11 @@ class Metric:
     def __post_init__(self) -> None:
         if not _METRIC_NAME.match(self.name):
             raise ValueError(f"invalid metric name {self.name!r}")
-        if (self.type is MetricType.COUNTER) != self.name.endswith("_total"):
+        # GLOBAL compatibility names were fixed by another exporter (apsystems2prom's gauge
+        # `ap_total`); every metric of our own follows the rule.
+        if self.scope is not Scope.GLOBAL and (
+            (self.type is MetricType.COUNTER) != self.name.endswith("_total")
+        ):
             raise ValueError(f"{self.name}: counters and only counters end in _total")
         for label in self.labels:
             if not _LABEL_NAME.match(label) or label.startswith("__"):

@@ -8,7 +8,7 @@ from typing import Any
 
 from solar2prom.config import SourceConfig
 from solar2prom.sources import enphase, fusionsolar
-from solar2prom.sources.apsystems import ecu, ez1
+from solar2prom.sources.apsystems import ecu, ema, ez1, openapi
 from solar2prom.sources.base import Source, SourceContext
 
 
@@ -27,6 +27,8 @@ SOURCE_TYPES: dict[str, SourceType] = {
         SourceType("enphase", enphase.EnphaseConfig, enphase.EnphaseSource),
         SourceType("apsystems_ecu", ecu.EcuConfig, ecu.EcuSource),
         SourceType("apsystems_ez1", ez1.Ez1Config, ez1.Ez1Source),
+        SourceType("apsystems_ema", ema.EmaConfig, ema.EmaSource),
+        SourceType("apsystems_openapi", openapi.OpenApiConfig, openapi.OpenApiSource),
     )
 }
 

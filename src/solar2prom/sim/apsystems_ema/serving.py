@@ -1,0 +1,82 @@
+"""What both APsystems cloud simulators share: the local HTTP server, the transport faults of
+`Faults` (a dropped connection, an HTTP error, an HTML page, a 403) and the admin endpoints
+`GET /_sim/stats`, `GET|POST /_sim/faults`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from solar2prom.sim.fusionsolar.faults import Faults
+from solar2prom.sim.fusionsolar.stats import ApiStats, SimStats
+
+
+class LocalServer:
+    def __init__(self, seed: int, error_page: str) -> None:
+        self.faults = Faults(seed=seed)
+        self.stats = SimStats()
+        self._error_page = error_page
+        self.app = web.Application()
+        self.app.router.add_get("/_sim/stats", self._get_stats)
+        self.app.router.add_get("/_sim/faults", self._get_faults)
+        self.app.router.add_post("/_sim/faults", self._set_faults)
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on host:port (0 = any free port); return the base URL."""
+        runner = web.AppRunner(self.app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        bound_host, bound_port = runner.addresses[0][:2]
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        return f"http://{shown}:{bound_port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def transport_fault(self, request: web.Request, stats: ApiStats) -> web.Response | None:
+        """The answer of a transport fault due now, counted; None when there is none."""
+        fault = self.faults.transport_fault()
+        if fault is None:
+            return None
+        stats.faults[fault] += 1
+        if fault == "drop_connection":
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response()
+        if fault == "html_error":
+            status = self.faults.html_error_status
+            stats.http_status[status] += 1
+            return web.Response(status=status, text=self._error_page, content_type="text/html")
+        # quota_403 is the site or gateway turning this client away.
+        status = self.faults.http_error_status if fault == "http_error" else 403
+        stats.http_status[status] += 1
+        return web.Response(status=status, text=f"HTTP {status}")
+
+    def stats_json(self) -> dict[str, Any]:
+        return self.stats.to_json()
+
+    async def _get_stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats_json())
+
+    async def _get_faults(self, request: web.Request) -> web.Response:
+        return web.json_response(self.faults.to_json())
+
+    async def _set_faults(self, request: web.Request) -> web.Response:
+        try:
+            changes = json.loads(await request.read())
+            if not isinstance(changes, dict):
+                raise ValueError("body must be a JSON object")
+            self.faults.update(changes)
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(self.faults.to_json())
