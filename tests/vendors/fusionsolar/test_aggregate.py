@@ -6,12 +6,7 @@ import pytest
 
 from solar2prom.core import metrics as core
 from solar2prom.sources.fusionsolar.aggregate import DeviceValues, site_readings
-from solar2prom.sources.fusionsolar.parse import (
-    DeviceInfo,
-    DeviceKpi,
-    Plant,
-    device_readings,
-)
+from solar2prom.sources.fusionsolar.parse import DeviceInfo, DeviceKpi, Plant, device_readings
 from tests.vendors.fusionsolar.conftest import load
 
 PLANT = Plant("NE=35436844", capacity_kw=10.0)

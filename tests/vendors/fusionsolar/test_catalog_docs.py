@@ -25,9 +25,7 @@ def test_every_catalog_metric_is_in_the_docs() -> None:
 
 
 def test_the_metric_table_matches_the_catalog() -> None:
-    expected = {
-        m.name: (m.type.value, m.unit.value or "–", m.labels) for m in vendor_metrics()
-    }
+    expected = {m.name: (m.type.value, m.unit.value or "–", m.labels) for m in vendor_metrics()}
     assert documented("FusionSolar", "fusionsolar_") == expected
 
 

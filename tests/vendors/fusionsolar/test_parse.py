@@ -9,6 +9,7 @@ import pytest
 
 from solar2prom.core import metrics as core
 from solar2prom.core.model import DeviceKind
+from solar2prom.core.values import Unparsable, parse_number
 from solar2prom.sources.fusionsolar import catalog
 from solar2prom.sources.fusionsolar.parse import (
     DeviceInfo,
@@ -17,9 +18,7 @@ from solar2prom.sources.fusionsolar.parse import (
     ParseOptions,
     Plant,
     StationKpi,
-    Unparsable,
     device_readings,
-    parse_number,
     station_readings,
 )
 from tests.vendors.fusionsolar import seed

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from solar2prom.core import metrics as core
 from solar2prom.core.model import DeviceKind, Metric, Reading
+from solar2prom.core.values import round_noise
 from solar2prom.sources.fusionsolar.catalog import (
     BATTERY_SOC,
     DEVICE_TYPES,
@@ -21,7 +22,7 @@ from solar2prom.sources.fusionsolar.catalog import (
     METER_ACTIVE_ENERGY,
     METER_ACTIVE_POWER,
 )
-from solar2prom.sources.fusionsolar.parse import DeviceInfo, ParsedReadings, Plant, round_noise
+from solar2prom.sources.fusionsolar.parse import DeviceInfo, ParsedReadings, Plant
 
 DeviceValues = tuple[DeviceInfo, ParsedReadings]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from solar2prom.core.model import Metric, MetricType, Reading, Scope, Unit
-from solar2prom.sources.fusionsolar.parse import Unparsable, parse_number
+from solar2prom.core.values import Unparsable, parse_number
 
 SEVERITIES = {1: "critical", 2: "major", 3: "minor", 4: "warning"}
 TYPES = {

@@ -16,7 +16,7 @@ from typing import Any
 
 from solar2prom.core import metrics as core
 from solar2prom.core.model import Metric, MetricType, Reading, Scope, Unit
-from solar2prom.sources.fusionsolar.parse import Unparsable, parse_number, round_noise
+from solar2prom.core.values import Unparsable, parse_number, round_noise
 
 PERIODS = ("hour", "day", "month", "year")
 PLANT_APIS = {

@@ -12,7 +12,6 @@ counted in `ParsedReadings.rejected` under a reason.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -21,6 +20,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from solar2prom.core.model import Device, DeviceKind, Metric, Reading, Site
+from solar2prom.core.values import Unparsable, parse_number, round_noise
 from solar2prom.sources.fusionsolar.catalog import (
     DEVICE_TYPES,
     GENERIC_ITEM,
@@ -41,11 +41,6 @@ VENDOR = "fusionsolar"
 UNPARSABLE = "unparsable"
 IMPLAUSIBLE = "implausible"
 
-# Spellings of "no value" seen in FusionSolar payloads (compared lower-case).
-_MISSING_TEXT = frozenset({"", "n/a", "na", "null", "none", "-", "--"})
-# 15 significant digits are what a double holds exactly: rounding there removes binary noise
-# such as 15.970000000000027 without losing anything the vendor meant.
-_SIGNIFICANT_DIGITS = 15
 _DEVICE_ID = re.compile(r"^-?\d+$")
 
 # Meters occasionally report about -66,553,500 W (a 16-bit overflow upstream). Anything below
@@ -59,38 +54,6 @@ _VA_SLACK_WATTS = 100.0
 _CAPACITY_FACTOR = 2.0
 
 MeterPowerUnit = Literal["auto", "W", "kW"]
-
-
-class Unparsable(ValueError):
-    """A value is present but is not a number."""
-
-
-def parse_number(raw: object) -> float | None:
-    """A vendor value as a float; None when the vendor gave none. Raises `Unparsable`."""
-    if raw is None:
-        return None
-    if isinstance(raw, bool):
-        raise Unparsable(f"boolean {raw!r} where a number belongs")
-    if isinstance(raw, str):
-        text = raw.strip()
-        if text.lower() in _MISSING_TEXT:
-            return None
-        raw = text
-    elif not isinstance(raw, int | float):
-        raise Unparsable(f"{type(raw).__name__} where a number belongs")
-    try:
-        value = float(raw)
-    except (ValueError, OverflowError):
-        raise Unparsable(f"{raw!r} is not a number") from None
-    if not math.isfinite(value):
-        raise Unparsable(f"{raw!r} is not a finite number")
-    return round_noise(value)
-
-
-def round_noise(value: float) -> float:
-    """`value` without the binary noise of float arithmetic (and without a negative zero,
-    which a sign flip of 0 would otherwise export as "-0")."""
-    return float(f"{value:.{_SIGNIFICANT_DIGITS}g}") + 0.0
 
 
 def _optional_number(raw: object) -> float | None:

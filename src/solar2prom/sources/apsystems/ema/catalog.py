@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from solar2prom.core import metrics as core
 from solar2prom.core.model import Metric, MetricType, Reading, Scope, Unit
+from solar2prom.core.values import round_noise
 from solar2prom.sources.apsystems.ema.parse import DaySeries
-from solar2prom.sources.fusionsolar.parse import round_noise
 
 KWH = 3.6e6  # kWh -> J
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from solar2prom.sources.fusionsolar.parse import Unparsable, parse_number
+from solar2prom.core.values import Unparsable, parse_number
 
 UNPARSABLE = "unparsable"
 CHINA = timezone(timedelta(hours=8))

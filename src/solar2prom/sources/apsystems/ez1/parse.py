@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from solar2prom.sources.fusionsolar.parse import Unparsable, parse_number
+from solar2prom.core.values import Unparsable, parse_number
 
 UNPARSABLE = "unparsable"
 CHANNELS = ("1", "2")

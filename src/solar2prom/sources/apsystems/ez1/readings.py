@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from solar2prom.core import metrics as core
 from solar2prom.core.model import Device, DeviceKind, Reading, Site
+from solar2prom.core.values import round_noise
 from solar2prom.sources.apsystems.ez1 import catalog
 from solar2prom.sources.apsystems.ez1.parse import CHANNELS, DeviceInfo, OutputData, total
-from solar2prom.sources.fusionsolar.parse import round_noise
 
 VENDOR = "apsystems"
 KWH = 3.6e6  # kWh -> J

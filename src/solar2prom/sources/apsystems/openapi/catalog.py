@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from solar2prom.core import metrics as core
 from solar2prom.core.model import Metric, MetricType, Reading, Scope, Unit
+from solar2prom.core.values import round_noise
 from solar2prom.sources.apsystems.openapi.parse import (
     BatchPower,
     EcuDay,
@@ -20,7 +21,6 @@ from solar2prom.sources.apsystems.openapi.parse import (
     MeterDay,
     SystemDetails,
 )
-from solar2prom.sources.fusionsolar.parse import round_noise
 
 G, C = MetricType.GAUGE, MetricType.COUNTER
 KWH = 3.6e6

@@ -27,6 +27,7 @@ from solar2prom.core.errors import AuthFailed, SourceError, UpdateFailed
 from solar2prom.core.guards import DayTotalGuard
 from solar2prom.core.model import Device, DeviceKind, FeedResult, Reading, Site
 from solar2prom.core.timezones import local_date, resolve_timezone
+from solar2prom.core.values import round_noise
 from solar2prom.sources.apsystems.openapi import plan
 from solar2prom.sources.apsystems.openapi.catalog import Latest, history_readings, readings
 from solar2prom.sources.apsystems.openapi.client import OpenApiClient
@@ -42,7 +43,6 @@ from solar2prom.sources.apsystems.openapi.parse import (
 )
 from solar2prom.sources.apsystems.openapi.quota import Quota
 from solar2prom.sources.base import Discovery, Feed, RequestStats, SourceContext, SourceStatus
-from solar2prom.sources.fusionsolar.parse import round_noise
 
 VENDOR = "apsystems"
 SYSTEMS = "/user/api/v2/systems"
