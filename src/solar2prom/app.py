@@ -16,6 +16,7 @@ from solar2prom.core.hub import Hub
 from solar2prom.core.night import LateBoundSun, NeverSleep, NightPolicy, SunWindow, fixed_hours
 from solar2prom.core.poller import SourcePoller
 from solar2prom.outputs.http import build_app
+from solar2prom.outputs.mqtt import MqttOutput
 from solar2prom.outputs.prometheus import PrometheusOutput
 from solar2prom.sources.base import Source, SourceContext
 from solar2prom.sources.registry import create_source
@@ -51,6 +52,7 @@ class Application:
         self.state_dir = state_dir or config.state_dir or default_state_dir()
         self.hub = Hub()
         self.prometheus = PrometheusOutput(self.hub)
+        self.mqtt = MqttOutput(config.mqtt, self.hub) if config.mqtt is not None else None
         self.sources: list[Source] = []
         self.pollers: list[SourcePoller] = []
         for source_config in config.sources:
@@ -74,6 +76,8 @@ class Application:
         await self._runner.setup()
         site = web.TCPSite(self._runner, address.host or None, address.port)
         await site.start()
+        if self.mqtt is not None:
+            await self.mqtt.start()
         for poller in self.pollers:
             self._tasks.append(asyncio.create_task(poller.run(), name=poller.source.name))
         return [_url(sock) for sock in self._runner.addresses]
@@ -83,6 +87,8 @@ class Application:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self.mqtt is not None:
+            await self.mqtt.stop()  # says offline itself: the broker's last will is for crashes
         await self.close_sources()
         if self._runner is not None:
             await self._runner.cleanup()

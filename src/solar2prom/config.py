@@ -26,6 +26,7 @@ from pydantic import (
 
 from solar2prom.core.errors import ConfigError
 from solar2prom.core.timezones import resolve_timezone
+from solar2prom.outputs.mqtt_config import MqttConfig
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
@@ -128,6 +129,7 @@ def parse_listen(value: str) -> ListenAddress:
 class AppConfig(_Strict):
     listen: str = ":9850"
     state_dir: Path | None = None
+    mqtt: MqttConfig | None = None
     sources: tuple[SourceConfig, ...] = Field(min_length=1)
 
     @field_validator("listen")
@@ -234,7 +236,7 @@ class _Loader:
         return _ENV.sub(substitute, text)
 
     def read_secret_files(
-        self, source: dict[str, Any], model: type[SourceConfig], path: KeyPath
+        self, source: dict[str, Any], model: type[BaseModel], path: KeyPath
     ) -> None:
         """`password_file: /run/secrets/x` fills `password` from the file."""
         for key in [k for k in source if k.endswith("_file")]:
@@ -298,6 +300,8 @@ def load_config(file: Path, env: Mapping[str, str] | None = None) -> AppConfig:
     if node is None or not isinstance(node, yaml.MappingNode):
         raise ConfigError(f"{file}: expected a mapping with at least a 'sources' list")
     data: dict[str, Any] = loader.build(node, ())
+    if isinstance(data.get("mqtt"), dict):
+        loader.read_secret_files(data["mqtt"], MqttConfig, ("mqtt",))
     raw_sources = data.get("sources")
     sources: list[SourceConfig] = []
     if not isinstance(raw_sources, list):
@@ -328,4 +332,6 @@ def load_config(file: Path, env: Mapping[str, str] | None = None) -> AppConfig:
         raise ConfigError("\n".join(loader.errors))
     if config.state_dir is not None and not config.state_dir.is_absolute():
         config = config.model_copy(update={"state_dir": file.parent / config.state_dir})
+    if config.mqtt is not None:
+        config = config.model_copy(update={"mqtt": config.mqtt.relative_to(file.parent)})
     return config

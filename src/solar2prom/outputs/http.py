@@ -13,7 +13,7 @@ from aiohttp import web
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import Snapshot
 from solar2prom.outputs.prometheus import PrometheusOutput
-from solar2prom.outputs.status_page import render_status_page
+from solar2prom.outputs.status_page import StatusPage
 
 OPENMETRICS = "application/openmetrics-text"
 
@@ -65,8 +65,10 @@ def build_app(
         }
         return web.json_response(body)
 
+    status_page = StatusPage(hub)  # subscribes now: keeps today's production for the charts
+
     async def index(_: web.Request) -> web.Response:
-        page = render_status_page(sources, hub.snapshots, now())
+        page = status_page.render(sources, now())
         return web.Response(text=page, content_type="text/html", charset="utf-8")
 
     app = web.Application()

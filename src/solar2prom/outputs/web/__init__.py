@@ -1,0 +1,1 @@
+"""Pieces of the status page: today's production per site, its chart, and the stylesheet."""
