@@ -6,7 +6,9 @@ import asyncio
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -15,9 +17,11 @@ from solar2prom.core.clock import Clock
 from solar2prom.core.hub import Hub
 from solar2prom.core.night import LateBoundSun, NeverSleep, NightPolicy, SunWindow, fixed_hours
 from solar2prom.core.poller import SourcePoller
+from solar2prom.outputs.history import HistoryStore
 from solar2prom.outputs.http import build_app
 from solar2prom.outputs.mqtt import MqttOutput
 from solar2prom.outputs.prometheus import PrometheusOutput
+from solar2prom.outputs.remote_write import RemoteWriteSink
 from solar2prom.sources.base import Source, SourceContext
 from solar2prom.sources.registry import create_source
 
@@ -53,6 +57,10 @@ class Application:
         self.hub = Hub()
         self.prometheus = PrometheusOutput(self.hub)
         self.mqtt = MqttOutput(config.mqtt, self.hub) if config.mqtt is not None else None
+        self.history = HistoryStore(config.history, clock) if config.history else None
+        self.remote_writers = [
+            RemoteWriteSink(remote, clock, self.state_dir) for remote in config.remote_write
+        ]
         self.sources: list[Source] = []
         self.pollers: list[SourcePoller] = []
         for source_config in config.sources:
@@ -71,7 +79,11 @@ class Application:
     async def start(self, listen: ListenAddress | None = None) -> list[str]:
         """Start polling and serving; return the URLs being served."""
         address = listen or self.config.listen_address
-        app = build_app(self.hub, self.prometheus, self.clock.now, self.source_names)
+        # A bad history path fails here, before the port is bound.
+        await self.start_history()
+        app = build_app(
+            self.hub, self.prometheus, self.clock.now, self.source_names, self.output_status
+        )
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, address.host or None, address.port)
@@ -90,10 +102,35 @@ class Application:
         if self.mqtt is not None:
             await self.mqtt.stop()  # says offline itself: the broker's last will is for crashes
         await self.close_sources()
+        await self.close_history()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         self.prometheus.close()
+
+    async def start_history(self) -> None:
+        """Open the history store and the remote write queues: from now on they take every
+        snapshot (and the ones already published)."""
+        if self.history is not None:
+            await self.history.start(self.hub)
+        for sink in self.remote_writers:
+            await sink.start(self.hub)
+
+    def output_status(self) -> dict[str, Any]:
+        """The history store and remote write receivers, for /healthz."""
+        status: dict[str, Any] = {}
+        if self.history is not None:
+            status["history"] = asdict(self.history.status())
+        if self.remote_writers:
+            status["remote_write"] = [asdict(sink.status()) for sink in self.remote_writers]
+        return status
+
+    async def close_history(self) -> None:
+        """Write what is pending and close; queued remote writes wait on disk for next time."""
+        for sink in self.remote_writers:
+            await sink.close()
+        if self.history is not None:
+            await self.history.close()
 
     async def close_sources(self) -> None:
         for source in self.sources:

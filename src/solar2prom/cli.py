@@ -10,17 +10,22 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 from solar2prom import __version__
 from solar2prom.app import Application
 from solar2prom.config import AppConfig, ListenAddress, load_config, parse_listen
-from solar2prom.core.clock import SystemClock
+from solar2prom.core.clock import Clock, SystemClock
 from solar2prom.core.errors import ConfigError, SourceError
 from solar2prom.core.files import write_atomic
+from solar2prom.core.model import Reading
+from solar2prom.core.samples import Sample, kept_in_history
+from solar2prom.outputs.export import export_command
+from solar2prom.progress import ProgressBar
 from solar2prom.signals import wait_for_signal
 from solar2prom.sources.apsystems.legacy import legacy_config
-from solar2prom.sources.base import Discovery
+from solar2prom.sources.base import Backfiller, Discovery
 
 log = logging.getLogger("solar2prom")
 
@@ -54,6 +59,24 @@ def _parser() -> argparse.ArgumentParser:
     discover.add_argument("-c", "--config", type=Path, required=True)
     discover.add_argument("--json", action="store_true")
 
+    backfill = sub.add_parser(
+        "backfill", help="fetch history into the store (resumable, idempotent)"
+    )
+    backfill.add_argument("-c", "--config", type=Path, required=True)
+    backfill.add_argument(
+        "--since", type=_moment, required=True, help="date or time; UTC when no zone is given"
+    )
+    backfill.add_argument("--until", type=_moment, help="exclusive; default: now")
+
+    export = sub.add_parser("export", help="write the history store out as CSV or OpenMetrics")
+    export.add_argument("-c", "--config", type=Path, required=True)
+    export.add_argument(
+        "--since", type=_moment, required=True, help="date or time; UTC when no zone is given"
+    )
+    export.add_argument("--until", type=_moment, help="exclusive; default: no end")
+    export.add_argument("--format", required=True, choices=["csv", "openmetrics"])
+    export.add_argument("-o", "--output", type=Path, help="write to this file (else stdout)")
+
     demo = sub.add_parser("demo", help="run the simulators and the exporter wired to them")
     demo.add_argument("--listen", default="127.0.0.1:9850")
     demo.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
@@ -78,6 +101,15 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--listen", default="127.0.0.1:8080")
     sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     return parser
+
+
+def _moment(text: str) -> datetime:
+    """2024-06-01, 2024-06-01T12:00, 2024-06-01T12:00:00+02:00 (no zone: UTC)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date or time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,6 +141,12 @@ async def _async_main(args: argparse.Namespace) -> int:
         return await collect(load_config(args.config), args.output)
     if args.command == "discover":
         return await discover(load_config(args.config), args.json)
+    if args.command == "backfill":
+        until = args.until or datetime.now(UTC)
+        return await backfill(load_config(args.config), args.since, until)
+    if args.command == "export":
+        config = load_config(args.config)
+        return await export_command(config, args.since, args.until, args.format, args.output)
     # The simulators are imported only by the commands that run them.
     from solar2prom.demo import run_demo, run_simulator
 
@@ -157,6 +195,47 @@ async def collect(config: AppConfig, output: Path | None) -> int:
         if not snapshot.health.up:
             print(f"{snapshot.source}: {snapshot.health.last_error}", file=sys.stderr)
     return 0 if all_ok else 1
+
+
+async def backfill(
+    config: AppConfig, since: datetime, until: datetime, clock: Clock | None = None
+) -> int:
+    if config.history is None:
+        print("backfill writes into the history store: add `history: {path: ...}` to the config",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    app = Application(config, clock or SystemClock())
+    await app.start_history()
+    history = app.history
+    assert history is not None
+    try:
+        for source in app.sources:
+            if not isinstance(source, Backfiller):
+                print(f"{source.name}: this source type has no history to fetch; skipped")
+                continue
+
+            async def store(readings: tuple[Reading, ...], name: str = source.name) -> None:
+                samples = [
+                    Sample(name, r, r.time, past=True)
+                    for r in readings
+                    if r.time is not None and kept_in_history(r)
+                ]
+                await history.add(samples)
+                for sink in app.remote_writers:
+                    await sink.add(samples)
+
+            try:
+                plan = await source.plan_backfill(since.timestamp(), until.timestamp())
+                print(plan.describe(source.name), flush=True)
+                await source.backfill(plan, store, ProgressBar(source.name, sys.stderr))
+            except SourceError as exc:
+                print(f"{source.name}: {exc} (run the same command again to resume)",
+                      file=sys.stderr)  # fmt: skip
+                return 1
+    finally:
+        await app.close_sources()
+        await app.close_history()
+    return 0
 
 
 def _discovery_text(name: str, found: Discovery) -> str:

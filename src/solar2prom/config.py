@@ -26,6 +26,7 @@ from pydantic import (
 
 from solar2prom.core.errors import ConfigError
 from solar2prom.core.timezones import resolve_timezone
+from solar2prom.outputs.history_config import HistoryConfig, RemoteWriteConfig
 from solar2prom.outputs.mqtt_config import MqttConfig
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -129,6 +130,8 @@ def parse_listen(value: str) -> ListenAddress:
 class AppConfig(_Strict):
     listen: str = ":9850"
     state_dir: Path | None = None
+    history: HistoryConfig | None = None
+    remote_write: tuple[RemoteWriteConfig, ...] = ()
     mqtt: MqttConfig | None = None
     sources: tuple[SourceConfig, ...] = Field(min_length=1)
 
@@ -334,4 +337,9 @@ def load_config(file: Path, env: Mapping[str, str] | None = None) -> AppConfig:
         config = config.model_copy(update={"state_dir": file.parent / config.state_dir})
     if config.mqtt is not None:
         config = config.model_copy(update={"mqtt": config.mqtt.relative_to(file.parent)})
+    if config.history is not None:
+        config = config.model_copy(update={"history": config.history.relative_to(file.parent)})
+    if config.remote_write:
+        remote = tuple(r.relative_to(file.parent) for r in config.remote_write)
+        config = config.model_copy(update={"remote_write": remote})
     return config

@@ -5,7 +5,7 @@ Handlers read what the hub and the Prometheus output already hold; none of them 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -39,7 +39,11 @@ def _health(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def build_app(
-    hub: Hub, prometheus: PrometheusOutput, now: Callable[[], float], sources: list[str]
+    hub: Hub,
+    prometheus: PrometheusOutput,
+    now: Callable[[], float],
+    sources: list[str],
+    outputs: Callable[[], Mapping[str, Any]] = dict,
 ) -> web.Application:
     async def metrics(request: web.Request) -> web.Response:
         openmetrics = OPENMETRICS in request.headers.get("Accept", "")
@@ -62,6 +66,7 @@ def build_app(
                 name: _health(snapshots[name]) if name in snapshots else {"state": "starting"}
                 for name in sources
             },
+            **outputs(),
         }
         return web.json_response(body)
 

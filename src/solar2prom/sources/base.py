@@ -10,10 +10,10 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from solar2prom.core.clock import Clock
-from solar2prom.core.model import BudgetStatus, Device, FeedResult, Site
+from solar2prom.core.model import BudgetStatus, Device, FeedResult, Reading, Site
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +95,25 @@ class Source(Protocol):
     async def discover(self) -> Discovery: ...
 
     async def close(self) -> None: ...
+
+
+class Plan(Protocol):
+    """What a backfill will cost, in words a person reads before it starts."""
+
+    def describe(self, source: str) -> str: ...
+
+
+@runtime_checkable
+class Backfiller(Protocol):
+    """A source that can fetch past samples over a chosen period (`solar2prom backfill`)."""
+
+    name: str
+
+    async def plan_backfill(self, since: float, until: float) -> Plan: ...
+
+    async def backfill(
+        self,
+        plan: Any,  # the source's own plan type, from its plan_backfill
+        emit: Callable[[tuple[Reading, ...]], Awaitable[None]],
+        progress: Callable[[int, int, str], None],
+    ) -> None: ...

@@ -152,6 +152,10 @@ async def test_backfill_resumes_after_an_interruption_without_duplicates(
     until = clock.now() - 3600
     since = until - 4 * 86400
     calls: list[tuple[Reading, ...]] = []
+
+    async def emit(samples: tuple[Reading, ...]) -> None:
+        calls.append(samples)
+
     try:
         plan = await source.plan_backfill(since, until)
         total = len(plan.chunks)
@@ -163,11 +167,11 @@ async def test_backfill_resumes_after_an_interruption_without_duplicates(
                 raise KeyboardInterrupt
 
         with pytest.raises(KeyboardInterrupt):
-            await source.backfill(plan, calls.append, stop_halfway)
+            await source.backfill(plan, emit, stop_halfway)
         first_run = len(calls)
         resumed = await source.plan_backfill(since, until)
         assert len(resumed.remaining) == total - first_run
-        await source.backfill(resumed, calls.append, lambda *_: None)
+        await source.backfill(resumed, emit, lambda *_: None)
     finally:
         await app.close_sources()
         await simulator.stop()

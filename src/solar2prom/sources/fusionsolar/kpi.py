@@ -186,7 +186,9 @@ def _readings(
     currency: str,
 ) -> KpiRows:
     """rows: (time, site, device, dataItemMap); `metric_for` maps a key to (metric, scale)."""
-    history: list[Reading] = []
+    # Keyed by series and time: old and new key spellings of one figure (`inverter_power`,
+    # `inverterYield`) feed the same metric and must give one sample, not two.
+    history: dict[tuple[str, str, str, tuple[str, ...], float], Reading] = {}
     newest: dict[tuple[str, str, str], Reading] = {}
     rejected: Counter[str] = Counter()
     for time, site, device, items in rows:
@@ -204,11 +206,11 @@ def _readings(
                 continue
             labels = (currency,) if metric.labels else ()
             reading = Reading(metric, round_noise(value * scale), site, device, labels, time)
-            history.append(reading)
+            history[(*reading.key, time)] = reading
             key_ = (metric.name, site, device)
             if key_ not in newest or (newest[key_].time or 0) <= time:
                 newest[key_] = reading
-    return KpiRows(tuple(history), tuple(newest.values()), rejected)
+    return KpiRows(tuple(history.values()), tuple(newest.values()), rejected)
 
 
 def plant_kpis(period: str, data: Any, currency: str) -> KpiRows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import tzinfo
 from typing import Any
 
@@ -322,9 +322,13 @@ class FusionSolarSource:
         return BackfillPlan(plan, self._backfill_log.done, per_day)
 
     async def backfill(
-        self, plan: BackfillPlan, emit: Callable[[tuple[Reading, ...]], None], progress: Progress
+        self,
+        plan: BackfillPlan,
+        emit: Callable[[tuple[Reading, ...]], Awaitable[None]],
+        progress: Progress,
     ) -> None:
-        """Make the plan's remaining calls, waiting for the budget; emit each call's samples."""
+        """Make the plan's remaining calls, waiting for the budget; each call's samples are
+        emitted (and committed) before the call is written down as done."""
         remaining = plan.remaining
         done = len(plan.chunks) - len(remaining)
         for chunk in remaining:
@@ -344,7 +348,7 @@ class FusionSolarSource:
                     await self._clock.sleep(exc.retry_after or 60.0)
                     continue
                 break
-            emit(samples)
+            await emit(samples)
             self._backfill_log.mark(chunk)
             done += 1
             progress(done, len(plan.chunks), "")
