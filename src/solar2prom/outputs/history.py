@@ -29,22 +29,20 @@ import logging
 import math
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from solar2prom.core.clock import Clock
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import Metric, MetricType, Reading, Snapshot
 from solar2prom.core.samples import Sample, SampleSelector
 from solar2prom.outputs.history_config import HistoryConfig
+from solar2prom.outputs.worker import OrderedWorker
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 PRUNE_EVERY = 3600.0
@@ -389,10 +387,9 @@ class HistoryStore:
         self.config = config
         self._clock = clock
         # One thread owns the connection: writes stay in order and never block the event loop.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history")
+        self._worker = OrderedWorker("history")
         self._db: HistoryDB | None = None
         self._selector = SampleSelector()
-        self._pending: set[asyncio.Future[int]] = set()
         self._last_prune = -math.inf
         self._written = 0
         self._last_write: float | None = None
@@ -400,8 +397,8 @@ class HistoryStore:
 
     async def start(self, hub: Hub | None = None) -> None:
         """Open (or create) the database, prune it, and take snapshots from `hub`."""
-        self._db = await self._run(HistoryDB, self.config.path, self.config.retention)
-        await self._run(self._prune_if_due)
+        self._db = await self._worker.run(HistoryDB, self.config.path, self.config.retention)
+        await self._worker.run(self._prune_if_due)
         if hub is not None:
             hub.subscribe(self.on_snapshot)
 
@@ -415,11 +412,7 @@ class HistoryStore:
         return await self._submit(samples)
 
     def _submit(self, samples: Sequence[Sample]) -> asyncio.Future[int]:
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, self._write, samples)
-        self._pending.add(future)
-        future.add_done_callback(self._done)
-        return future
+        return self._worker.submit(self._write, samples, done=self._done)
 
     def _write(self, samples: Sequence[Sample]) -> int:
         written = self._open().write(samples, self._clock.now())
@@ -427,7 +420,6 @@ class HistoryStore:
         return written
 
     def _done(self, future: asyncio.Future[int]) -> None:
-        self._pending.discard(future)
         if future.cancelled():
             return
         error = future.exception()
@@ -452,13 +444,9 @@ class HistoryStore:
             raise RuntimeError("the history store is not started")
         return self._db
 
-    async def _run(self, fn: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-
     async def settled(self) -> None:
         """Wait until every batch handed over so far is written (tests, shutdown)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        await self._worker.settled()
 
     async def last_time(
         self,
@@ -470,7 +458,7 @@ class HistoryStore:
     ) -> float | None:
         db = self._open()
         query = functools.partial(db.last_time, source, device, metric, past_only=past_only)
-        return await self._run(query)
+        return await self._worker.run(query)
 
     async def count(
         self,
@@ -480,23 +468,23 @@ class HistoryStore:
         device: str | None = None,
         metric: str | None = None,
     ) -> int:
-        return await self._run(self._open().count, source, since, until, device, metric)
+        return await self._worker.run(self._open().count, source, since, until, device, metric)
 
     async def samples(
         self, series: int, since: float | None = None, until: float | None = None
     ) -> list[tuple[float, float]]:
-        return await self._run(self._open().samples, series, since, until)
+        return await self._worker.run(self._open().samples, series, since, until)
 
     async def series(
         self, source: str | None = None, metric: str | None = None
     ) -> list[SeriesInfo]:
-        return await self._run(self._open().series, source, metric)
+        return await self._worker.run(self._open().series, source, metric)
 
     def status(self) -> HistoryStatus:
         return HistoryStatus(
             str(self.config.path),
             self._written,
-            len(self._pending),
+            self._worker.pending,
             self._last_write,
             self._last_error,
         )
@@ -504,6 +492,6 @@ class HistoryStore:
     async def close(self) -> None:
         await self.settled()
         if self._db is not None:
-            await self._run(self._db.close)
+            await self._worker.run(self._db.close)
             self._db = None
-        self._executor.shutdown(wait=True)
+        self._worker.shutdown()

@@ -37,12 +37,11 @@ import math
 import random
 import struct
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import aiohttp
 import cramjam
@@ -54,10 +53,10 @@ from solar2prom.core.model import Snapshot
 from solar2prom.core.samples import Sample, SampleSelector, series_labels
 from solar2prom.outputs.history import connect, transaction
 from solar2prom.outputs.history_config import RemoteWriteConfig
+from solar2prom.outputs.worker import OrderedWorker
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -291,10 +290,9 @@ class RemoteWriteSink:
         self._rng = rng or random.Random()
         self._external = tuple(sorted(config.external_labels.items()))
         # One thread owns the queue file: puts and removals stay in order, off the event loop.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="remote-write")
+        self._worker = OrderedWorker("remote-write")
         self._queue: DiskQueue | None = None
         self._selector = SampleSelector()
-        self._pending: set[asyncio.Future[int]] = set()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -306,7 +304,9 @@ class RemoteWriteSink:
 
     async def start(self, hub: Hub | None = None) -> None:
         """Open the queue, start sending, and take snapshots from `hub`."""
-        self._queue = await self._run(DiskQueue, self.queue_path, self.config.max_queue_samples)
+        self._queue = await self._worker.run(
+            DiskQueue, self.queue_path, self.config.max_queue_samples
+        )
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=self.config.timeout),
             headers={**self.config.headers, **PROTOCOL_HEADERS},
@@ -334,10 +334,7 @@ class RemoteWriteSink:
         return tuple(sorted(labels.items()))
 
     def _submit(self, samples: Sequence[Sample]) -> asyncio.Future[int]:
-        future = asyncio.get_running_loop().run_in_executor(self._executor, self._put, samples)
-        self._pending.add(future)
-        future.add_done_callback(self._queued)
-        return future
+        return self._worker.submit(self._put, samples, done=self._queued)
 
     def _put(self, samples: Sequence[Sample]) -> int:
         # In the queue's thread: a backfill can hand over hundreds of thousands of samples.
@@ -349,7 +346,6 @@ class RemoteWriteSink:
         return self._open().put(items)
 
     def _queued(self, future: asyncio.Future[int]) -> None:
-        self._pending.discard(future)
         if future.cancelled():
             return
         error = future.exception()
@@ -367,7 +363,7 @@ class RemoteWriteSink:
         failures = 0
         while True:
             self._wake.clear()
-            batch = await self._run(self._open().peek, self.config.batch_size)
+            batch = await self._worker.run(self._open().peek, self.config.batch_size)
             if not batch:
                 await self._wake.wait()
                 continue
@@ -384,7 +380,7 @@ class RemoteWriteSink:
                 await self._back_off(failures, f"internal error: {type(exc).__name__}", None)
                 continue
             failures = 0
-            await self._run(self._open().remove_through, max(q.seq for q in batch))
+            await self._worker.run(self._open().remove_through, max(q.seq for q in batch))
 
     async def _back_off(self, failures: int, reason: str, retry_after: float | None) -> None:
         self._retries += 1
@@ -464,13 +460,9 @@ class RemoteWriteSink:
             raise RuntimeError("the remote write sink is not started")
         return self._queue
 
-    async def _run(self, fn: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-
     async def settled(self) -> None:
         """Wait until every sample handed over so far is queued on disk."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        await self._worker.settled()
 
     def status(self) -> RemoteWriteStatus:
         return RemoteWriteStatus(
@@ -494,6 +486,6 @@ class RemoteWriteSink:
             await self._session.close()
             self._session = None
         if self._queue is not None:
-            await self._run(self._queue.close)
+            await self._worker.run(self._queue.close)
             self._queue = None
-        self._executor.shutdown(wait=True)
+        self._worker.shutdown()
