@@ -35,7 +35,7 @@ from typing import Protocol, TextIO
 from solar2prom.core.model import MetricType
 from solar2prom.outputs.history import HistoryDB, Labels, MetricInfo, SeriesInfo
 from solar2prom.outputs.history_config import HistoryConfig
-from solar2prom.outputs.prometheus import _escape_help, _escape_label, _format_value
+from solar2prom.outputs.prometheus import escape_help, escape_label_value, format_value
 
 FORMATS = ("csv", "openmetrics")
 CSV_COLUMNS = ("time", "source", "site", "device", "metric", "value")
@@ -72,7 +72,7 @@ def _openmetrics_time(seconds: float) -> str:
 def _selector(name: str, labels: Labels) -> str:
     if not labels:
         return name
-    return name + "{" + ",".join(f'{k}="{_escape_label(v)}"' for k, v in labels) + "}"
+    return name + "{" + ",".join(f'{k}="{escape_label_value(v)}"' for k, v in labels) + "}"
 
 
 def _all_labels(series: SeriesInfo) -> Labels:
@@ -91,7 +91,7 @@ def write_csv(db: HistoryDB, out: TextIO, since: float | None, until: float | No
             stats.series += 1
             metric = _selector(series.metric, series.labels)
         writer.writerow(
-            (rfc3339(time), series.source, series.site, series.device, metric, _format_value(value))
+            (rfc3339(time), series.source, series.site, series.device, metric, format_value(value))
         )
         stats.samples += 1
     return stats
@@ -101,7 +101,7 @@ def _family_header(name: str, info: MetricInfo | None) -> str:
     counter = info is not None and info.type is MetricType.COUNTER
     family = name.removesuffix("_total") if counter else name
     kind = info.type.value if info is not None else "unknown"
-    help_line = f"# HELP {family} {_escape_help(info.help)}\n" if info is not None else ""
+    help_line = f"# HELP {family} {escape_help(info.help)}\n" if info is not None else ""
     return f"{help_line}# TYPE {family} {kind}\n"
 
 
@@ -120,7 +120,7 @@ def write_openmetrics(
             if series.metric != family:
                 family = series.metric
                 out.write(_family_header(family, metrics.get(family)))
-        out.write(f"{selector} {_format_value(value)} {_openmetrics_time(time)}\n")
+        out.write(f"{selector} {format_value(value)} {_openmetrics_time(time)}\n")
         stats.samples += 1
     out.write("# EOF\n")
     return stats

@@ -35,6 +35,7 @@ from prometheus_client import utils as _prom_utils
 from solar2prom.core import metrics as m
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import Metric, MetricType, Snapshot
+from solar2prom.core.samples import series_labels
 
 log = logging.getLogger(__name__)
 
@@ -42,24 +43,24 @@ TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 # The client library's formatting of values, so ours reads exactly like every Python exporter's.
-_format_value = cast(Callable[[float], str], _prom_utils.floatToGoString)
+format_value = cast(Callable[[float], str], _prom_utils.floatToGoString)
 
 # family name -> (metric, rendered sample lines of one source)
 Chunks = dict[str, tuple[Metric, bytes]]
 
 
-def _escape_label(value: str) -> str:
+def escape_label_value(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def _escape_help(text: str) -> str:
+def escape_help(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 
 def _line(name: str, labels: Iterable[tuple[str, str]], value: float) -> str:
-    inner = ",".join(f'{k}="{_escape_label(v)}"' for k, v in labels)
+    inner = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in labels)
     selector = f"{name}{{{inner}}}" if inner else name
-    return f"{selector} {_format_value(value)}\n"
+    return f"{selector} {format_value(value)}\n"
 
 
 class _Families:
@@ -117,12 +118,8 @@ def render_snapshot(snap: Snapshot) -> Chunks:
             ("name", device.name),
         )
         fam.add(m.DEVICE_INFO, labels, 1.0)
-    scope_values = {"source": snap.source}
     for reading in snap.readings:
-        scope_values["site"], scope_values["device"] = reading.site, reading.device
-        names = reading.metric.label_names
-        values = [scope_values[n] for n in names[: len(names) - len(reading.labels)]]
-        fam.add(reading.metric, zip(names, (*values, *reading.labels), strict=True), reading.value)
+        fam.add(reading.metric, series_labels(snap.source, reading), reading.value)
     return fam.chunks()
 
 
@@ -143,7 +140,7 @@ def assemble(per_source: Mapping[str, Chunks], openmetrics: bool) -> bytes:
         family = name
         if openmetrics and metric.type is MetricType.COUNTER:
             family = name.removesuffix("_total")
-        header = f"# HELP {family} {_escape_help(metric.help)}\n# TYPE {family} {metric.type}\n"
+        header = f"# HELP {family} {escape_help(metric.help)}\n# TYPE {family} {metric.type}\n"
         parts.append(header.encode())
         parts.extend(chunks[name][1] for chunks in per_source.values() if name in chunks)
     if openmetrics:
