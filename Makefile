@@ -30,6 +30,7 @@ bench: $(BIN)/solar2prom  # runs every benchmark, then fails if any of them fail
 	@status=0; \
 	$(BIN)/python bench/collect_calls.py || status=1; \
 	$(BIN)/python bench/metrics_latency.py || status=1; \
+	$(BIN)/python bench/backfill.py || status=1; \
 	exit $$status
 
 clean:

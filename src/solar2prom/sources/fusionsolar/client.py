@@ -44,6 +44,8 @@ TRANSIENT_CODES: dict[int, str] = {
     30008: "the vendor's internal call failed",
 }
 AUTH_RETRY = 1800.0
+# A token unused this long has expired at the vendor: log in first rather than meet a 305.
+TOKEN_IDLE = 1800.0
 # A poll waits this long for a budget slot by default; a longer wait ends the poll.
 MAX_WAIT = 90.0
 
@@ -94,6 +96,7 @@ class FusionSolarClient:
         self._rng = rng or random.Random()
         self._token: str | None = None
         self._login_error: SourceError | None = None
+        self._last_used = 0.0
         self._lock = asyncio.Lock()
 
     @property
@@ -110,6 +113,8 @@ class FusionSolarClient:
     async def call(self, api: str, payload: dict[str, Any]) -> Any:
         """Call one interface; return its `data`, or raise a `SourceError` subclass."""
         async with self._lock:
+            if self._token is not None and self._clock.now() - self._last_used > TOKEN_IDLE:
+                self._token = None
             if self._token is None:
                 await self._login()
             body, sent_at = await self._send(api, payload)
@@ -193,7 +198,7 @@ class FusionSolarClient:
         if authenticated and self._token:
             headers["XSRF-TOKEN"] = self._token
         # Counted before sending: the vendor counts a call it answered with an error too.
-        sent_at = self._clock.now()
+        sent_at = self._last_used = self._clock.now()
         self._governor.record(api, sent_at)
         try:
             async with self._http().post(

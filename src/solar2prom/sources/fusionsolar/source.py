@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 100
 NO_PLANTS_RETRY = 3600.0
+LONG_WAIT = 120.0
 
 
 class FusionSolarSource:
@@ -335,7 +336,9 @@ class FusionSolarSource:
             while True:
                 wait = self._governor.wait_time("getDevHistoryKpi", self._clock.now())
                 if wait > 0:
-                    progress(done, len(plan.chunks), f"waiting {wait:.0f}s for the vendor's budget")
+                    if wait > LONG_WAIT:  # the one-a-minute spacing is not worth a line
+                        what = f"waiting {wait:.0f}s for the vendor's daily budget"
+                        progress(done, len(plan.chunks), what)
                     await self._clock.sleep(wait)
                 try:
                     samples, _, _ = await fetch_history(
