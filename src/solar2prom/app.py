@@ -22,6 +22,7 @@ from solar2prom.outputs.http import build_app
 from solar2prom.outputs.mqtt import MqttOutput
 from solar2prom.outputs.prometheus import PrometheusOutput
 from solar2prom.outputs.remote_write import RemoteWriteSink
+from solar2prom.outputs.web_security import protect, server_tls
 from solar2prom.sources.base import Source, SourceContext
 from solar2prom.sources.registry import create_source
 
@@ -58,6 +59,7 @@ class Application:
         self.prometheus = PrometheusOutput(self.hub)
         self.mqtt = MqttOutput(config.mqtt, self.hub) if config.mqtt is not None else None
         self.history = HistoryStore(config.history, clock) if config.history else None
+        self.web_settings = config.web.load() if config.web is not None else None
         self.remote_writers = [
             RemoteWriteSink(remote, clock, self.state_dir) for remote in config.remote_write
         ]
@@ -84,15 +86,21 @@ class Application:
         app = build_app(
             self.hub, self.prometheus, self.clock.now, self.source_names, self.output_status
         )
+        ssl_context = None
+        if self.web_settings is not None:
+            protect(app, self.web_settings)
+            ssl_context = server_tls(self.web_settings)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, address.host or None, address.port)
+        site = web.TCPSite(
+            self._runner, address.host or None, address.port, ssl_context=ssl_context
+        )
         await site.start()
         if self.mqtt is not None:
             await self.mqtt.start()
         for poller in self.pollers:
             self._tasks.append(asyncio.create_task(poller.run(), name=poller.source.name))
-        return [_url(sock) for sock in self._runner.addresses]
+        return [_url(sock, tls=ssl_context is not None) for sock in self._runner.addresses]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -149,10 +157,11 @@ class Application:
         return self.prometheus.exposition().body, all_ok
 
 
-def _url(address: Sequence[object] | str) -> str:
+def _url(address: Sequence[object] | str, tls: bool = False) -> str:
     if isinstance(address, str):
         return address
     host, port = str(address[0]), int(str(address[1]))
     if host in ("0.0.0.0", "::"):
         host = "127.0.0.1"
-    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://{'[' + host + ']' if ':' in host else host}:{port}"

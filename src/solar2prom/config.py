@@ -28,6 +28,7 @@ from solar2prom.core.errors import ConfigError
 from solar2prom.core.timezones import resolve_timezone
 from solar2prom.outputs.history_config import HistoryConfig, RemoteWriteConfig
 from solar2prom.outputs.mqtt_config import MqttConfig
+from solar2prom.outputs.web_config import WebConfig
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
@@ -39,7 +40,10 @@ def parse_duration(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError("expected a duration like 60s, 5m or 1h")
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond any float
+            raise ValueError("expected a duration like 60s, 5m or 1h") from None
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match:
@@ -47,7 +51,7 @@ def parse_duration(value: object) -> object:
     raise ValueError("expected a duration like 60s, 5m or 1h")
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
@@ -94,7 +98,10 @@ class SourceConfig(_Strict):
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
         if value is not None:
-            resolve_timezone(value)
+            try:
+                resolve_timezone(value)
+            except OSError:  # a folder of the zone database ("Europe"), a name too long
+                raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
     def exclusive_series(self) -> str | None:
@@ -133,6 +140,7 @@ class AppConfig(_Strict):
     history: HistoryConfig | None = None
     remote_write: tuple[RemoteWriteConfig, ...] = ()
     mqtt: MqttConfig | None = None
+    web: WebConfig | None = None
     sources: tuple[SourceConfig, ...] = Field(min_length=1)
 
     @field_validator("listen")
@@ -169,6 +177,8 @@ class AppConfig(_Strict):
 # --- loading ----------------------------------------------------------------------------------
 
 KeyPath = tuple[str | int, ...]
+# Far more values than any real config holds; aliases of aliases could expand without end.
+MAX_VALUES = 100_000
 
 
 @dataclass
@@ -193,6 +203,8 @@ class _Loader:
         self.errors: list[str] = []
         self.lines: dict[KeyPath, int] = {}
         self._scalars = yaml.constructor.SafeConstructor()
+        self._values = 0
+        self._open: set[int] = set()  # collections being built: an alias to one is a loop
 
     def error(self, path: KeyPath, message: str) -> None:
         line = self.line_of(path)
@@ -207,22 +219,41 @@ class _Loader:
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            result: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                child = (*path, key)
-                self.lines[child] = key_node.start_mark.line + 1
-                if key in result:
-                    self.error(child, "duplicate key")
-                result[key] = self.build(value_node, child)
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        value = self._scalars.construct_object(node)
+        self._values += 1
+        if self._values > MAX_VALUES:
+            raise ConfigError(f"{self.file}: more than {MAX_VALUES} values once aliases expand")
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if id(node) in self._open:
+                self.error(path, "an alias refers to a value that contains it")
+                return None
+            self._open.add(id(node))
+            try:
+                return self._collection(node, path)
+            finally:
+                self._open.discard(id(node))
+        try:
+            value = self._scalars.construct_object(node)
+        except (yaml.YAMLError, ValueError, LookupError, AttributeError, TypeError):
+            # An explicit tag the value does not fit (`!!int abc`), or one safe YAML lacks.
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.error(path, f"the value does not fit its tag {tag}")
+            return None
         if isinstance(value, str):
             return self.expand(value, path)
         return value
+
+    def _collection(self, node: yaml.MappingNode | yaml.SequenceNode, path: KeyPath) -> Any:
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = (*path, key)
+            self.lines[child] = key_node.start_mark.line + 1
+            if key in result:
+                self.error(child, "duplicate key")
+            result[key] = self.build(value_node, child)
+        return result
 
     def expand(self, text: str, path: KeyPath) -> str:
         def substitute(match: re.Match[str]) -> str:
@@ -252,9 +283,13 @@ class _Loader:
             raw = source.pop(key)
             secret_path = self.file.parent / str(raw)
             try:
-                source[field] = secret_path.read_text().strip("\r\n")
+                source[field] = secret_path.read_text(encoding="utf-8").strip("\r\n")
             except OSError as exc:
                 self.error((*path, key), f"cannot read {secret_path}: {exc.strerror}")
+            except UnicodeDecodeError:
+                self.error((*path, key), f"{secret_path} is not UTF-8 text")
+            except ValueError:  # a NUL character in the name
+                self.error((*path, key), "not a valid file name")
 
     def validation_errors(self, exc: ValidationError, prefix: KeyPath, data: Any) -> None:
         for err in exc.errors(include_input=False, include_url=False):
@@ -290,9 +325,14 @@ def load_config(file: Path, env: Mapping[str, str] | None = None) -> AppConfig:
 
     loader = _Loader(file, os.environ if env is None else env)
     try:
-        text = file.read_text()
+        content = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read: {exc.strerror}") from exc
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = content.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{file}:{where}: not UTF-8 text") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -337,6 +377,10 @@ def load_config(file: Path, env: Mapping[str, str] | None = None) -> AppConfig:
         config = config.model_copy(update={"state_dir": file.parent / config.state_dir})
     if config.mqtt is not None:
         config = config.model_copy(update={"mqtt": config.mqtt.relative_to(file.parent)})
+    if config.web is not None:
+        web = config.web.relative_to(file.parent)
+        web.load()  # the web config file's problems are the config's: check-config shows them
+        config = config.model_copy(update={"web": web})
     if config.history is not None:
         config = config.model_copy(update={"history": config.history.relative_to(file.parent)})
     if config.remote_write:

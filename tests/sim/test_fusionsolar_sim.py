@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 import time
 from typing import Any
@@ -519,6 +521,23 @@ async def test_latency_and_error_probability(simulator: Factory) -> None:
     async with h.http.post(f"{h.base}/thirdData/stations", json={}) as r:
         assert r.status == 500
     assert time.perf_counter() - started >= 0.2
+
+
+async def test_a_client_giving_up_on_a_slow_answer_is_no_server_error(
+    simulator: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The request is read before the delay: a client that times out meanwhile leaves the
+    simulator nothing to fail on."""
+    h = await simulator()
+    h.sim.faults.update({"latency": 0.2})
+    with pytest.raises(TimeoutError):
+        async with h.http.post(
+            f"{h.base}/thirdData/stations", json={}, timeout=aiohttp.ClientTimeout(total=0.05)
+        ):
+            pass
+    await asyncio.sleep(0.3)  # the simulator finishes its answer to nobody
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert h.sim.stats.apis["stations"].calls == 1
 
 
 async def test_forced_305_ends_the_session(simulator: Factory) -> None:

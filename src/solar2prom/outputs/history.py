@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from solar2prom.core.clock import Clock
+from solar2prom.core.files import private_dir
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import Metric, MetricType, Reading, Snapshot
 from solar2prom.core.samples import Sample, SampleSelector
@@ -120,7 +121,7 @@ def _canonical(reading: Reading) -> str:
 def connect(path: Path) -> sqlite3.Connection:
     """A private database file (created 0600, as the account's other data), in autocommit
     mode: transactions are explicit, one per batch."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     return sqlite3.connect(path, isolation_level=None, timeout=30.0)
 

@@ -37,11 +37,12 @@ import math
 import random
 import struct
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import cramjam
@@ -248,6 +249,26 @@ def verdict(status: int, body: str) -> Verdict:
     return Verdict.REFUSED
 
 
+def _secrets_sent(url: str, headers: Mapping[str, str]) -> set[str]:
+    """The credentials a request carries, in the forms a receiver's answer may quote them."""
+    password = urlsplit(url).password
+    found = {password, unquote(password)} if password else set()
+    scheme, _, value = headers.get("Authorization", "").partition(" ")
+    if value:
+        found.add(value)
+    if scheme == "Basic" and value:
+        found.add(base64.b64decode(value).decode(errors="replace").partition(":")[2])
+    return {secret for secret in found if secret}
+
+
+def _without(text: str, secrets: Iterable[str]) -> str:
+    """A receiver's answer with the credentials it quotes blanked out: it goes to the log and
+    the status, where credentials never go."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "<credentials>")
+    return text
+
+
 def _timeseries(samples: Iterable[Queued]) -> list[tuple[Labels, list[tuple[int, float]]]]:
     by_series: dict[Labels, dict[int, float]] = {}
     for sample in samples:
@@ -421,7 +442,8 @@ class RemoteWriteSink:
         try:
             headers = self._credentials()
             async with self._session.post(self.config.url, data=body, headers=headers) as response:
-                text = (await response.text(errors="replace"))[:300].strip()
+                text = await response.text(errors="replace")
+                text = _without(text, _secrets_sent(self.config.url, headers))[:300].strip()
                 retry_after = response.headers.get("Retry-After", "")
                 try:
                     return verdict(response.status, text), f"HTTP {response.status} {text}"

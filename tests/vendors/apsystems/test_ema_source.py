@@ -260,3 +260,31 @@ async def test_the_days_slots_go_to_the_history_once(tmp_path: Path) -> None:
     assert [r.value for r in energy] == [
         pytest.approx(float(e) * KWH) for e in later.day["energy"][-2:]
     ]
+
+
+@pytest.mark.parametrize("answer", ["204", "empty"])
+async def test_no_data_for_a_day_that_had_data_keeps_the_days_values(
+    answer: str, tmp_path: Path
+) -> None:
+    """EMA answering "no data" in the middle of a day it has shown data for is a glitch: the
+    day's values stay as they were, and today's energy does not read 0."""
+    clock = ManualClock(at("Europe/Paris", 2025, 6, 15, 12, 0))
+    async with (
+        ema_simulator(clock, no_data_answer=answer) as (sim, url),
+        ema_poller(ema_config(sim, url), clock, tmp_path) as (_, poller),
+    ):
+        before = await poller.poll_all()
+        raw = await fetch_raw(url, sim.config, "20250615")
+        clock.advance(300)
+        sim.no_data_next = 1
+        glitch = await poller.poll_all()
+        clock.advance(300)
+        after = await poller.poll_all()
+    assert raw.day is not None
+    today = float(raw.day["total"]) * KWH
+    assert value(before, m.PRODUCTION_ENERGY_TODAY.name) == pytest.approx(today)
+    assert glitch.health.up, glitch.health.last_error
+    assert sim.stats.api("getPowerOnCurrentDayAjax").calls == 4  # the glitch was served
+    for name in (m.PRODUCTION_ENERGY_TODAY.name, m.PRODUCTION_POWER.name, "ap_total"):
+        assert value(glitch, name) == value(before, name), name
+    assert value(after, m.PRODUCTION_ENERGY_TODAY.name) >= today  # type: ignore[operator]

@@ -178,6 +178,51 @@ async def test_expiring_token_is_renewed_while_the_daemon_runs(
     assert len(expiries) >= 6
 
 
+async def test_token_expiring_while_enlighten_is_down_is_fetched_once_it_is_back(
+    gateway: Start,
+    enlighten: Enlighten,
+    run: Callable[..., Running],
+    clock: ManualClock,
+) -> None:
+    """Renewal fails while Enlighten is unreachable and the token runs out: polls fail with a
+    passing error, Enlighten is asked at most every few minutes, and the first try after it is
+    back fetches a token — not an hour later."""
+    sim = await gateway(TOKENS)
+    cloud = await enlighten(sim, token_lifetime=600)
+    running = run(config_for(sim, **cloud.credentials()))
+    seen: list[Snapshot] = []
+    running.hub.subscribe(seen.append)
+    start = clock.now()
+    port = int(cloud.url.rsplit(":", 1)[1])
+
+    async def until(moment: float) -> None:
+        while clock.now() < start + moment:
+            await asyncio.sleep(0.001)
+            assert not task.done()
+
+    task = asyncio.create_task(running.poller.run())
+    try:
+        await until(100)
+        await cloud.service.stop()  # renewal is due at 540 s, the token expires at 600 s
+        await until(600)
+        tries = running.source.requests.total("enlighten_login")
+        await until(1500)
+        down = [s for s in seen if s.taken_at > start + 660]
+        assert down and not any(s.health.up for s in down)
+        assert "token expired" in (down[-1].health.last_error or "")
+        # At the expiry, then at most one try per 5 minutes.
+        assert running.source.requests.total("enlighten_login") - tries <= 1 + 900 / 300
+        await cloud.service.start(port=port)
+        back = clock.now()
+        await until(1500 + 400)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    recovered = next((s.taken_at for s in seen if s.taken_at > back and s.health.up), None)
+    assert recovered is not None and recovered - back <= 300 + 60
+    assert cloud.service.stats.tokens_issued == 2
+
+
 async def test_revoked_token_is_replaced_within_the_poll(
     gateway: Start, enlighten: Enlighten, run: Callable[..., Running], clock: ManualClock
 ) -> None:

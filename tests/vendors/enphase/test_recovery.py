@@ -3,6 +3,7 @@ words (or, in the outage, keeps its values), nothing crashes, and the next poll 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from solar2prom.core import metrics as m
-from solar2prom.core.model import DeviceKind
+from solar2prom.core.model import DeviceKind, MetricType, Snapshot
 from tests.conftest import ManualClock
 from tests.vendors.enphase.conftest import Running, Start, config_for, value
 
@@ -146,3 +147,37 @@ async def test_meters_feed_reads_only_the_ct_readings(
     assert sim.stats.requests["/ivp/meters/readings"] == readings + 1
     names = {r.metric.name for r in result.readings}
     assert {m.PRODUCTION_POWER.name, m.GRID_POWER.name, m.CONSUMPTION_POWER.name} <= names
+
+
+async def test_counters_never_go_back_while_the_gateway_fails(
+    gateway: Start, run: Callable[..., Running], clock: ManualClock
+) -> None:
+    """The meters feed reads the CTs more often than the full update: when both fail for
+    longer than three meter intervals, the fresher meter values must not give way to the
+    full update's older ones (a counter going back reads as a reset to Prometheus)."""
+    sim = await gateway(None)  # the built-in installation: its meters count on as time passes
+    running = run(config_for(sim, meters_interval=10.0))
+    published: list[Snapshot] = []
+    running.hub.subscribe(published.append)
+    started = clock.now()
+
+    async def until(moment: float) -> None:
+        while clock.now() < started + moment:
+            await asyncio.sleep(0.001)
+            assert not task.done()
+
+    task = asyncio.create_task(running.poller.run())
+    try:
+        await until(90)  # the meters feed has polled since the last full update
+        sim.faults.update({"http_error_next": 10**6})
+        await until(90 + 600)  # beyond 3 meter intervals, within 15 minutes
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    last: dict[tuple[str, str, str, tuple[str, ...]], float] = {}
+    for snapshot in published:
+        for reading in snapshot.readings:
+            if reading.metric.type is MetricType.COUNTER:
+                assert reading.value >= last.get(reading.key, reading.value), reading.key
+                last[reading.key] = reading.value
+    assert not published[-1].health.up

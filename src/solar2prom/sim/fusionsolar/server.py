@@ -74,13 +74,16 @@ class FusionSolarSimulator:
         if self.faults.is_down(self.clock.now()):
             stats.faults["down"] += 1
             return _drop(request)
+        # The request is in before the server is slow to answer: a client that gives up
+        # waiting closes a connection with nothing left to read.
+        raw = await request.read()
         if self.faults.latency > 0:
             await asyncio.sleep(self.faults.latency)
         fault = self.faults.transport_fault()
         if fault is not None:
             stats.faults[fault] += 1
             return self._transport_fault(fault, name, request, stats)
-        body = _parse_object(await request.read())
+        body = _parse_object(raw)
         reply = self.api.handle(name, body, request.headers.get(TOKEN_HEADER), self.clock.now())
         return self._respond(reply, stats)
 

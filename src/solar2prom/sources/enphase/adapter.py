@@ -54,6 +54,7 @@ from pyenphase.ssl import NO_VERIFY_SSL_CONTEXT
 
 from solar2prom.core.clock import Clock
 from solar2prom.core.errors import AuthFailed, SourceError, UpdateFailed
+from solar2prom.core.timezones import resolve_timezone
 from solar2prom.sources.base import RequestStats
 from solar2prom.sources.enphase.auth import AUTH_RETRY, Token, TokenKeeper
 from solar2prom.sources.enphase.config import EnphaseConfig
@@ -67,6 +68,9 @@ RETRY_WAIT = 0.5  # pyenphase's wait multiplier: at most 1 s before the second a
 CONNECT_DEADLINE = 6.0
 UPDATE_DEADLINE = 4.0
 REQUEST_DEADLINE = 2.5
+# What pyenphase's models raise on answers of an unexpected shape: not JSON, a missing key,
+# `null` or a list where an object belongs.
+_ODD_ANSWER = (ValueError, LookupError, TypeError, AttributeError)
 
 
 class _Refused(Exception):
@@ -210,10 +214,16 @@ class EnvoyAdapter:
         try:
             async with asyncio.timeout(self._timeout * REQUEST_DEADLINE):
                 settings = await envoy.interface_settings()
-        except (TimeoutError, EnvoyError, aiohttp.ClientError):
+        except (TimeoutError, EnvoyError, aiohttp.ClientError, *_ODD_ANSWER):
             return
-        if settings is not None and settings.timezone not in ("", "unknown"):
-            self.timezone = settings.timezone
+        zone = settings.timezone if settings is not None else None
+        if not isinstance(zone, str) or zone in ("", "unknown"):
+            return
+        try:
+            resolve_timezone(zone)
+        except (ValueError, OSError):  # not a zone (OSError: a folder of the zone database)
+            return
+        self.timezone = zone
 
     async def update(self) -> EnvoyData:
         """One full update: every endpoint pyenphase's probe chose."""
@@ -309,8 +319,7 @@ class EnvoyAdapter:
             raise
         except TimeoutError:
             raise UpdateFailed(f"{what}: the gateway did not answer within {limit:g}s") from None
-        except (EnvoyError, aiohttp.ClientError, ValueError, LookupError, TypeError) as exc:
-            # pyenphase's models raise KeyError or TypeError on answers of an unexpected shape.
+        except (EnvoyError, aiohttp.ClientError, *_ODD_ANSWER) as exc:
             raise _translate(what, exc) from exc
 
     async def close(self) -> None:
@@ -343,6 +352,6 @@ def _translate(what: str, exc: Exception) -> SourceError:
         return UpdateFailed(f"{what}: connection to the gateway failed")
     if isinstance(exc, ValueError):
         return UpdateFailed(f"{what}: the gateway's answer was not valid JSON")
-    if isinstance(exc, LookupError | TypeError):
+    if isinstance(exc, LookupError | TypeError | AttributeError):
         return UpdateFailed(f"{what}: the gateway's answer lacks expected fields")
     return UpdateFailed(f"{what}: {type(exc).__name__}")

@@ -12,7 +12,9 @@ Owner tokens last a year, installer tokens 12 hours. Sources, in this order of p
 
 Renewal: once a token is within a tenth of its lifetime of expiry (at most 30 days before),
 a new one is fetched — with credentials — while the old one still works, so polls never see
-a gap. A failed renewal keeps the old token and tries again an hour later. When the gateway
+a gap. A failed renewal keeps the old token and tries again an hour later, or as soon as the
+token has run out; from then on polls fail (a passing failure: the credentials are there)
+and a token is asked for every 5 minutes until one comes. When the gateway
 refuses a token that has not expired (revoked, or its clock disagrees), `replace()` fetches a
 new one at once. Without credentials, an expiring token can only be replaced by a person:
 `notes()` says so for the status page from 30 days before expiry.
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 YEAR = 365 * 86400.0
 RENEW_MARGIN = 30 * 86400.0
 RENEW_RETRY = 3600.0
+EXPIRED_RETRY = 300.0
 AUTH_RETRY = 1800.0
 CACHE_VERSION = 1
 
@@ -232,6 +235,13 @@ class TokenKeeper:
                 retry_after=AUTH_RETRY,
             )
         if self.current.expires <= now:
+            if self._enlighten is not None:
+                wait = self._renew_after - now
+                raise UpdateFailed(
+                    f"the token expired on {_date(self.current.expires)} and no new one could "
+                    f"be fetched yet; next try in {wait:.0f}s",
+                    retry_after=wait,
+                )
             raise AuthFailed(
                 f"the token expired on {_date(self.current.expires)}: paste a new one, or set "
                 "`username` and `password` so that solar2prom renews it",
@@ -243,9 +253,19 @@ class TokenKeeper:
         try:
             fresh = await enlighten.fetch(serial)
         except SourceError as exc:
-            if self.current is None or self.current.expires <= now:
+            current = self.current
+            if current is None or (current.expires <= now and isinstance(exc, AuthFailed)):
                 raise
-            self._renew_after = now + RENEW_RETRY
+            if current.expires <= now:
+                # Every poll now waits for a token: ask again soon, but not at every poll.
+                self._renew_after = now + EXPIRED_RETRY
+                raise UpdateFailed(
+                    f"the token expired on {_date(current.expires)} and fetching a new one "
+                    f"failed ({exc}); next try in {EXPIRED_RETRY:.0f}s",
+                    retry_after=EXPIRED_RETRY,
+                ) from exc
+            # Hourly while the token lasts, and again as soon as it has run out.
+            self._renew_after = min(now + RENEW_RETRY, current.expires)
             log.warning("renewing the gateway token failed, the current one stays: %s", exc)
             return
         log.info("fetched a gateway token valid until %s", _date(fresh.expires))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solar2prom.core.model import DeviceKind
+from solar2prom.core.values import Unparsable, parse_number
 
 ENDPOINT = "/inventory.json?deleted=1"
 FLAGS = ("provisioned", "communicating", "producing", "operating")
@@ -48,11 +49,9 @@ class InventoryDevice:
 
 
 def _number(raw: object) -> float | None:
-    if isinstance(raw, bool):
-        return None
     try:
-        return float(raw) if isinstance(raw, int | float | str) and raw != "" else None
-    except ValueError:
+        return parse_number(raw)
+    except Unparsable:
         return None
 
 
@@ -63,7 +62,8 @@ def parse_inventory(body: Any) -> list[InventoryDevice]:
         if not isinstance(group, dict):
             continue
         kind = str(group.get("type", ""))
-        for raw in group.get("devices") or []:
+        listed = group.get("devices")
+        for raw in listed if isinstance(listed, list) else []:
             if not isinstance(raw, dict) or raw.get("admin_state") == 0:
                 continue
             serial = str(raw.get("serial_num") or "").strip()

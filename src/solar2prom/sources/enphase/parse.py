@@ -13,6 +13,10 @@ production report. Production power is never negative (CTs read a few watts belo
 night). Battery power and state of charge come from the batteries (IQ Battery / Encharge
 `real_power_mw`, AC Battery `wNow`), positive while discharging, as the captures show (an AC
 Battery reported as "discharging" has a positive `wNow`).
+
+pyenphase passes most values on as the gateway's JSON had them, so each is read like any vendor
+number: null, "N/A" or nothing gives no reading; other text, or a number too large to convert,
+is dropped and counted (`unparsable`, `implausible`).
 """
 
 from __future__ import annotations
@@ -26,13 +30,17 @@ from pyenphase import EnvoyData
 from pyenphase.models.meters import CtType, EnvoyMeterData
 
 from solar2prom.core import metrics as core
+from solar2prom.core.convert import to_si
 from solar2prom.core.model import Device, DeviceKind, Metric, Reading
+from solar2prom.core.values import Unparsable, parse_number
 from solar2prom.sources.enphase import catalog as c
 from solar2prom.sources.enphase.inventory import InventoryDevice
 
 PHASES = {"L1": "a", "L2": "b", "L3": "c"}
 NOT_REPORTED = "not_reported"
 INVALID = "invalid"
+UNPARSABLE = "unparsable"
+IMPLAUSIBLE = "implausible"
 _PRODUCTION_REPORTS = ("/production.json?details=1", "/production.json", "/production")
 _CHARGING = {"charging": 1, "discharging": 2, "idle": 0}
 
@@ -62,17 +70,39 @@ class Collector:
     found: dict[tuple[str, str, str, tuple[str, ...]], Reading] = field(default_factory=dict)
     rejected: Counter[str] = field(default_factory=Counter)
 
+    def number(self, raw: object) -> float | None:
+        """A value as the gateway sent it, as a number; None when missing or unreadable."""
+        try:
+            return parse_number(raw)
+        except Unparsable:
+            self.rejected[UNPARSABLE] += 1
+            return None
+
+    def flag(self, raw: object) -> float | None:
+        """A JSON boolean as 1 or 0."""
+        if raw is None or isinstance(raw, bool):
+            return None if raw is None else float(raw)
+        self.rejected[UNPARSABLE] += 1
+        return None
+
     def add(
         self,
         metric: Metric,
-        value: float | None,
+        value: object,
         device: str = "",
         labels: tuple[str, ...] = (),
         time: float | None = None,
+        *,
+        scale: float = 1.0,
     ) -> None:
-        if value is None:
+        number = self.number(value)
+        if number is None:
             return
-        reading = Reading(metric, float(value) + 0.0, self.site, device, labels, time or self.time)
+        converted = to_si(number, scale)
+        if converted is None:
+            self.rejected[IMPLAUSIBLE] += 1
+            return
+        reading = Reading(metric, converted, self.site, device, labels, time or self.time)
         self.found[reading.key] = reading
 
     @property
@@ -80,8 +110,18 @@ class Collector:
         return tuple(self.found.values())
 
 
-def _flag(value: bool | None) -> float | None:
-    return None if value is None else float(value)
+def _moment(raw: object) -> float | None:
+    """A sample time (epoch s) the gateway gave, if usable. Not counted when it is not: a time
+    is no reading of its own."""
+    try:
+        value = parse_number(raw)
+    except Unparsable:
+        return None
+    return value if value is not None and 0 < value < float("inf") else None
+
+
+def _text(raw: object) -> str:
+    return "" if raw is None else str(raw)
 
 
 def _state(code: int | None) -> tuple[str, str] | None:
@@ -92,39 +132,49 @@ def _power_state(watts: float) -> int:
     return 2 if watts > 0 else 1 if watts < 0 else 0
 
 
+def _sum(values: list[float | None]) -> float | None:
+    """The sum, or None when a value is missing: a partial sum would be a wrong one."""
+    present = [v for v in values if v is not None]
+    return sum(present) if values and len(present) == len(values) else None
+
+
 # --- site ---------------------------------------------------------------------------------------
+
+
+def ct_time(ctmeters: Mapping[str, EnvoyMeterData | None]) -> float | None:
+    """The newest timestamp of the CT readings."""
+    times = [_moment(m.timestamp) for m in ctmeters.values() if m is not None]
+    return max((t for t in times if t is not None), default=None)
 
 
 def sample_time(data: EnvoyData) -> float | None:
     """The newest sample time the gateway gave: CT timestamps, production `readingTime`s."""
-    times = [float(m.timestamp) for m in data.ctmeters.values() if m is not None]
+    times = [ct_time(data.ctmeters)]
     for endpoint in _PRODUCTION_REPORTS:
         report = data.raw.get(endpoint)
         if not isinstance(report, dict):
             continue
         for section in ("production", "consumption", "storage"):
-            for entry in report.get(section) or []:
-                moment = entry.get("readingTime") if isinstance(entry, dict) else None
-                if isinstance(moment, int | float) and moment > 0:
-                    times.append(float(moment))
-    return max(times, default=None)
+            entries = report.get(section)
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, dict):
+                    times.append(_moment(entry.get("readingTime")))
+    return max((t for t in times if t is not None), default=None)
 
 
-def _day_figures(out: Collector, totals: Totals) -> tuple[float | None, float | None]:
-    """Today and last-seven-days energy (Wh), None where the firmware does not fill them."""
-    today: float | None = totals.watt_hours_today
-    week: float | None = totals.watt_hours_last_7_days
-    if totals.watt_hours_lifetime and not week:
+def _energies(out: Collector, totals: Totals) -> tuple[float | None, float | None, float | None]:
+    """Today, last seven days and lifetime energy (Wh), None where the firmware does not fill
+    them."""
+    today = out.number(totals.watt_hours_today)
+    week = out.number(totals.watt_hours_last_7_days)
+    lifetime = out.number(totals.watt_hours_lifetime)
+    if lifetime and not week:
         week = None
         out.rejected[NOT_REPORTED] += 1
         if not today:
             today = None
             out.rejected[NOT_REPORTED] += 1
-    return today, week
-
-
-def _wh(value: float | None) -> float | None:
-    return None if value is None else value * c.WH
+    return today, week, lifetime
 
 
 def measurement_readings(
@@ -135,19 +185,19 @@ def measurement_readings(
 ) -> None:
     """Energies of one measurement, and everything per phase (the powers: `core_powers`)."""
     if totals is not None:
-        today, week = _day_figures(out, totals)
-        out.add(measurement.today, _wh(today))
-        out.add(measurement.last_7_days, _wh(week))
-        out.add(measurement.lifetime, _wh(totals.watt_hours_lifetime))
+        today, week, lifetime = _energies(out, totals)
+        out.add(measurement.today, today, scale=c.WH)
+        out.add(measurement.last_7_days, week, scale=c.WH)
+        out.add(measurement.lifetime, lifetime, scale=c.WH)
     for name, phase in (phases or {}).items():
         if phase is None or name not in PHASES:
             continue
         label = (PHASES[name],)
-        today, week = _day_figures(out, phase)
+        today, week, lifetime = _energies(out, phase)
         out.add(measurement.phase_power, phase.watts_now, labels=label)
-        out.add(measurement.phase_today, _wh(today), labels=label)
-        out.add(measurement.phase_last_7_days, _wh(week), labels=label)
-        out.add(measurement.phase_lifetime, _wh(phase.watt_hours_lifetime), labels=label)
+        out.add(measurement.phase_today, today, labels=label, scale=c.WH)
+        out.add(measurement.phase_last_7_days, week, labels=label, scale=c.WH)
+        out.add(measurement.phase_lifetime, lifetime, labels=label, scale=c.WH)
 
 
 def core_powers(
@@ -159,21 +209,21 @@ def core_powers(
     total_ct = ctmeters.get(CtType.TOTAL_CONSUMPTION)
     production: float | None = None
     if production_ct is not None:
-        production = production_ct.active_power
+        production = out.number(production_ct.active_power)
     elif data.system_production is not None:
-        production = data.system_production.watts_now
+        production = out.number(data.system_production.watts_now)
     grid: float | None = None
     if net_ct is not None:
-        grid = net_ct.active_power
+        grid = out.number(net_ct.active_power)
     elif data.system_net_consumption is not None:
-        grid = data.system_net_consumption.watts_now
+        grid = out.number(data.system_net_consumption.watts_now)
     consumption: float | None = None
     if total_ct is not None:
-        consumption = total_ct.active_power
+        consumption = out.number(total_ct.active_power)
     elif production_ct is not None and net_ct is not None:
-        consumption = production_ct.active_power + net_ct.active_power
+        consumption = _sum([production, grid])
     elif data.system_consumption is not None:
-        consumption = data.system_consumption.watts_now
+        consumption = out.number(data.system_consumption.watts_now)
     out.add(core.PRODUCTION_POWER, None if production is None else max(0.0, production))
     out.add(core.GRID_POWER, grid)
     out.add(core.CONSUMPTION_POWER, consumption)
@@ -183,44 +233,45 @@ def battery_readings(out: Collector, data: EnvoyData) -> None:
     """The batteries together: how many, power, state of charge, state, energy."""
     encharge = data.encharge_inventory or {}
     acb = data.acb_power
-    count = len(encharge) + (acb.batteries if acb is not None else 0)
+    count = len(encharge) + ((out.number(acb.batteries) or 0.0) if acb is not None else 0.0)
     out.add(c.BATTERIES, count)
     if not count:
         return
-    parts: list[float] = []
+    parts: list[float | None] = []
     if encharge and data.encharge_power:
-        parts.append(sum(p.real_power_mw for p in data.encharge_power.values()) / 1000.0)
+        milliwatts = _sum([out.number(p.real_power_mw) for p in data.encharge_power.values()])
+        parts.append(None if milliwatts is None else milliwatts / 1000.0)
     if acb is not None:
-        parts.append(acb.power)
-    watts = sum(parts) if parts else None
+        parts.append(out.number(acb.power))
+    watts = _sum(parts)
     out.add(core.BATTERY_POWER, watts)
     aggregate, enc = data.battery_aggregate, data.encharge_aggregate if encharge else None
-    soc: float | None = None
+    soc: object = None
     if aggregate is not None:
         soc = aggregate.state_of_charge
     elif enc is not None:
         soc = enc.state_of_charge
     elif acb is not None:
         soc = acb.state_of_charge
-    out.add(core.BATTERY_SOC, None if soc is None else soc * c.PERCENT)
+    out.add(core.BATTERY_SOC, soc, scale=c.PERCENT)
     code = _power_state(watts) if encharge and watts is not None else None
-    if code is None and acb is not None:
+    if code is None and acb is not None and isinstance(acb.state, str):
         code = _CHARGING.get(acb.state.lower())
     out.add(c.BATTERY_STATE, code)
     if (state := _state(code)) is not None:
         out.add(c.BATTERY_STATE_INFO, 1.0, labels=state)
-    available: float | None = None
-    capacity: float | None = None
+    available: object = None
+    capacity: object = None
     if aggregate is not None:
         available, capacity = aggregate.available_energy, aggregate.max_available_capacity
     elif enc is not None:
         available, capacity = enc.available_energy, enc.max_available_capacity
     elif acb is not None:
         available = acb.charge_wh
-    out.add(c.BATTERY_AVAILABLE_ENERGY, _wh(available))
-    out.add(c.BATTERY_CAPACITY, _wh(capacity))
+    out.add(c.BATTERY_AVAILABLE_ENERGY, available, scale=c.WH)
+    out.add(c.BATTERY_CAPACITY, capacity, scale=c.WH)
     if enc is not None:
-        out.add(c.BATTERY_BACKUP_RESERVE, enc.reserve_state_of_charge * c.PERCENT)
+        out.add(c.BATTERY_BACKUP_RESERVE, enc.reserve_state_of_charge, scale=c.PERCENT)
 
 
 def site_readings(out: Collector, data: EnvoyData) -> None:
@@ -253,22 +304,22 @@ def meter_readings(
         if meter is None:
             out.rejected[INVALID] += 1  # pyenphase judged this reading wrong (reference §9)
             continue
-        device, time = str(meter.eid), float(meter.timestamp)
+        device, time = _text(meter.eid), _moment(meter.timestamp)
         devices.append(Device(device, out.site, DeviceKind.METER, f"{kind} CT", name=str(kind)))
         for figure in c.METER_FIGURES:
             if multiphase and not figure.aggregate_multiphase:
                 continue
             value = getattr(meter, figure.attribute)
-            out.add(figure.total, value * figure.scale, device, time=time)
+            out.add(figure.total, value, device, time=time, scale=figure.scale)
         for name, phase in phases.get(kind, {}).items():
             if phase is None or name not in PHASES:
                 continue
             for figure in c.METER_FIGURES:
                 value = getattr(phase, figure.attribute)
-                out.add(figure.phase, value * figure.scale, device, (PHASES[name],), time)
+                out.add(figure.phase, value, device, (PHASES[name],), time, scale=figure.scale)
         if kind == CtType.NET_CONSUMPTION:
-            out.add(core.GRID_IMPORT_ENERGY_TOTAL, meter.energy_delivered * c.WH, time=time)
-            out.add(core.GRID_EXPORT_ENERGY_TOTAL, meter.energy_received * c.WH, time=time)
+            out.add(core.GRID_IMPORT_ENERGY_TOTAL, meter.energy_delivered, time=time, scale=c.WH)
+            out.add(core.GRID_EXPORT_ENERGY_TOTAL, meter.energy_received, time=time, scale=c.WH)
     return devices
 
 
@@ -281,8 +332,8 @@ def device_readings(
     """Micro-inverters, batteries and every other inventoried device, with their flags."""
     listed = {d.serial: d for d in inventory}
     devices: dict[str, Device] = {}
-    for serial, inverter in data.inverters.items():
-        t = float(inverter.last_report_date)
+    for key, inverter in data.inverters.items():
+        serial, t = _text(key), _moment(inverter.last_report_date)
         out.add(core.DEVICE_POWER, inverter.last_report_watts, serial, time=t)
         out.add(c.MAX_POWER, inverter.max_report_watts, serial, time=t)
         out.add(c.LAST_REPORT, inverter.last_report_date, serial)
@@ -292,8 +343,8 @@ def device_readings(
         out.add(c.INVERTER_AC_CURRENT, inverter.ac_current, serial, time=t)
         out.add(c.INVERTER_AC_FREQUENCY, inverter.ac_frequency, serial, time=t)
         out.add(core.DEVICE_TEMPERATURE, inverter.temperature, serial, time=t)
-        out.add(core.DEVICE_ENERGY_TOTAL, _wh(inverter.lifetime_energy), serial, time=t)
-        out.add(c.INVERTER_ENERGY_TODAY, _wh(inverter.energy_today), serial, time=t)
+        out.add(core.DEVICE_ENERGY_TOTAL, inverter.lifetime_energy, serial, time=t, scale=c.WH)
+        out.add(c.INVERTER_ENERGY_TODAY, inverter.energy_today, serial, time=t, scale=c.WH)
         entry = listed.get(serial)
         devices[serial] = Device(
             serial,
@@ -304,26 +355,29 @@ def device_readings(
             serial=serial,
         )
     power = data.encharge_power or {}
-    for serial, battery in (data.encharge_inventory or {}).items():
-        real = power[serial].real_power_mw / 1000.0 if serial in power else None
-        _battery(out, serial, real, battery.percent_full, battery.max_cell_temp)
+    for key, battery in (data.encharge_inventory or {}).items():
+        serial = _text(key)
+        milliwatts = out.number(power[key].real_power_mw) if key in power else None
+        watts = None if milliwatts is None else milliwatts / 1000.0
+        _battery(out, serial, watts, battery.percent_full, battery.max_cell_temp)
         out.add(core.DEVICE_TEMPERATURE, battery.temperature, serial)
-        out.add(c.COMMUNICATING, _flag(battery.communicating), serial)
-        out.add(c.OPERATING, _flag(battery.operating), serial)
-        out.add(core.DEVICE_ONLINE, _flag(battery.communicating), serial)
+        out.add(c.COMMUNICATING, out.flag(battery.communicating), serial)
+        out.add(c.OPERATING, out.flag(battery.operating), serial)
+        out.add(core.DEVICE_ONLINE, out.flag(battery.communicating), serial)
         out.add(c.LAST_REPORT, battery.last_report_date, serial)
         devices[serial] = Device(
             serial,
             out.site,
             DeviceKind.BATTERY,
-            battery.part_number,
-            battery.firmware_version,
+            _text(battery.part_number),
+            _text(battery.firmware_version),
             "IQ Battery",
             serial,
         )
-    for serial, acb in (data.acb_inventory or {}).items():
+    for key, acb in (data.acb_inventory or {}).items():
+        serial = _text(key)
         state = _CHARGING.get(acb.charge_status.value)
-        watts: float | None = acb.last_report_watts
+        watts = out.number(acb.last_report_watts)
         if watts is not None and state == _CHARGING["charging"]:
             watts = -abs(watts)
         _battery(out, serial, watts, acb.percent_full, acb.max_cell_temp, state)
@@ -335,9 +389,14 @@ def device_readings(
             (c.PRODUCING, acb.producing),
             (core.DEVICE_ONLINE, acb.communicating),
         ):
-            out.add(metric, _flag(flag), serial)
+            out.add(metric, out.flag(flag), serial)
         devices[serial] = Device(
-            serial, out.site, DeviceKind.BATTERY, acb.part_num, name="AC Battery", serial=serial
+            serial,
+            out.site,
+            DeviceKind.BATTERY,
+            _text(acb.part_num),
+            name="AC Battery",
+            serial=serial,
         )
     for entry in listed.values():
         for name, metric in (
@@ -346,8 +405,8 @@ def device_readings(
             ("producing", c.PRODUCING),
             ("operating", c.OPERATING),
         ):
-            out.add(metric, _flag(entry.flags.get(name)), entry.serial)
-        out.add(core.DEVICE_ONLINE, _flag(entry.flags.get("communicating")), entry.serial)
+            out.add(metric, out.flag(entry.flags.get(name)), entry.serial)
+        out.add(core.DEVICE_ONLINE, out.flag(entry.flags.get("communicating")), entry.serial)
         if entry.serial not in devices:
             out.add(c.LAST_REPORT, entry.last_report, entry.serial)
             devices[entry.serial] = Device(
@@ -366,12 +425,12 @@ def _battery(
     out: Collector,
     serial: str,
     watts: float | None,
-    percent: float | None,
-    max_cell: float | None,
+    percent: object,
+    max_cell: object,
     state: int | None = None,
 ) -> None:
     out.add(core.DEVICE_POWER, watts, serial)
-    out.add(c.BATTERY_SOC, None if percent is None else percent * c.PERCENT, serial)
+    out.add(c.BATTERY_SOC, percent, serial, scale=c.PERCENT)
     out.add(c.BATTERY_MAX_CELL_TEMPERATURE, max_cell, serial)
     if state is None and watts is not None:
         state = _power_state(watts)

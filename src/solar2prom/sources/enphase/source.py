@@ -44,6 +44,7 @@ from solar2prom.sources.enphase.parse import (
     PHASES,
     Collector,
     core_powers,
+    ct_time,
     device_readings,
     meter_readings,
     site_readings,
@@ -94,18 +95,21 @@ class EnphaseSource:
     def feeds(self) -> Sequence[Feed]:
         interval = self.config.poll_interval
         stale = self.config.stale_after
+        full = stale or max(3 * interval, MIN_STALE)
         return [
             Feed(
                 "gateway",
                 interval,
                 self._outage_tolerant("gateway", self._poll_gateway),
-                stale_after=stale or max(3 * interval, MIN_STALE),
+                stale_after=full,
             ),
+            # The meter values outlive the full update's: being fresher, they must not give
+            # way to its older ones (a lifetime counter would go back) while both fail.
             Feed(
                 "meters",
                 self.config.meters_interval,
                 self._outage_tolerant("meters", self._poll_meters),
-                stale_after=stale,
+                stale_after=max(full, 3 * self.config.meters_interval),
             ),
             Feed(
                 "devices",
@@ -143,8 +147,7 @@ class EnphaseSource:
         out = Collector(self.serial)
         core_powers(out, data, ctmeters)
         meters = meter_readings(out, ctmeters, phases, self._multiphase)
-        times = [m.timestamp for m in ctmeters.values() if m is not None]
-        out.add(core.DATA_TIMESTAMP, max(times, default=None))
+        out.add(core.DATA_TIMESTAMP, ct_time(ctmeters))
         return FeedResult(devices=tuple(meters), readings=out.readings, rejected=dict(out.rejected))
 
     def _ct_data(

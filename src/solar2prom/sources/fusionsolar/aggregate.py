@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from solar2prom.core import metrics as core
+from solar2prom.core.convert import to_si
 from solar2prom.core.model import DeviceKind, Metric, Reading
-from solar2prom.core.values import round_noise
 from solar2prom.sources.fusionsolar.catalog import (
     BATTERY_SOC,
     DEVICE_TYPES,
@@ -106,6 +106,9 @@ def site_readings(plant: Plant, devices: Iterable[DeviceValues]) -> tuple[Readin
         battery = 0.0
     if production is not None and grid is not None and battery is not None:
         values[core.CONSUMPTION_POWER] = production + grid + battery
+    # A sum that overflows (devices reporting near the float limit) is no measurement.
     return tuple(
-        Reading(metric, round_noise(value), site=plant.code) for metric, value in values.items()
+        Reading(metric, converted, site=plant.code)
+        for metric, value in values.items()
+        if (converted := to_si(value)) is not None
     )

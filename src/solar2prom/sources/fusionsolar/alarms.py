@@ -12,12 +12,14 @@ handled); 4–6 mean it is cleared.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from solar2prom.core.model import Metric, MetricType, Reading, Scope, Unit
 from solar2prom.core.values import Unparsable, parse_number
+from solar2prom.sources.fusionsolar.parse import api_rows
 
 SEVERITIES = {1: "critical", 2: "major", 3: "minor", 4: "warning"}
 TYPES = {
@@ -62,7 +64,7 @@ def _int(raw: object) -> int | None:
         value = parse_number(raw)
     except Unparsable:
         return None
-    return int(value) if value is not None else None
+    return int(value) if value is not None and math.isfinite(value) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +105,7 @@ class Alarm:
 
 
 def parse_alarms(data: Any) -> list[Alarm]:
-    return [Alarm.from_api(a) for a in data or () if isinstance(a, Mapping)]
+    return [Alarm.from_api(a) for a in api_rows(data)]
 
 
 def alarm_readings(sites: Sequence[str], alarms: Iterable[Alarm]) -> tuple[Reading, ...]:

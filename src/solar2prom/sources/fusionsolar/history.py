@@ -23,6 +23,7 @@ from solar2prom.sources.fusionsolar.parse import (
     DeviceInfo,
     DeviceKpi,
     ParseOptions,
+    api_rows,
     device_readings,
 )
 
@@ -91,10 +92,11 @@ def history_readings(
     samples: list[Reading] = []
     newest: dict[str, float] = {}
     rejected: dict[str, int] = {}
-    for raw in data or ():
-        if not isinstance(raw, Mapping):
-            continue
-        row = DeviceKpi.from_api(raw)
+    for raw in api_rows(data):
+        try:
+            row = DeviceKpi.from_api(raw)
+        except ValueError:
+            continue  # no usable device id: a row of none of the devices asked about
         device = devices.get(row.dev_id)
         if device is None or row.collect_time is None:
             continue

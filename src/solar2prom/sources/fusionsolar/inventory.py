@@ -41,10 +41,16 @@ class Inventory:
     ) -> Inventory:
         plants = tuple(Plant.from_api(p) for p in raw_plants)
         codes = {p.code for p in plants}
-        devices = tuple(
-            d for d in (DeviceInfo.from_api(r) for r in raw_devices) if d.station_code in codes
-        )
-        return cls(fetched_at, plants, devices, tuple(raw_plants), tuple(raw_devices))
+        devices: list[DeviceInfo] = []
+        for raw in raw_devices:
+            try:
+                device = DeviceInfo.from_api(raw)
+            except ValueError as exc:
+                log.warning("leaving out an item of the device list: %s", exc)
+                continue
+            if device.station_code in codes:
+                devices.append(device)
+        return cls(fetched_at, plants, tuple(devices), tuple(raw_plants), tuple(raw_devices))
 
     def devices_by_type(self) -> Counter[int]:
         return Counter(d.type_id for d in self.devices)

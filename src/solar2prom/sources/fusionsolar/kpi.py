@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from solar2prom.core import metrics as core
+from solar2prom.core.convert import to_si
 from solar2prom.core.model import Metric, MetricType, Reading, Scope, Unit
-from solar2prom.core.values import Unparsable, parse_number, round_noise
+from solar2prom.core.values import Unparsable, parse_number
+from solar2prom.sources.fusionsolar.parse import IMPLAUSIBLE, UNPARSABLE, api_rows, collect_time
 
 PERIODS = ("hour", "day", "month", "year")
 PLANT_APIS = {
@@ -167,17 +169,7 @@ class KpiRows:
 
 
 def _rows(data: Any) -> Iterable[Mapping[str, Any]]:
-    for row in data or ():
-        if isinstance(row, Mapping) and isinstance(row.get("dataItemMap"), Mapping):
-            yield row
-
-
-def _collect_time(row: Mapping[str, Any]) -> float | None:
-    try:
-        ms = parse_number(row.get("collectTime"))
-    except Unparsable:
-        return None
-    return ms / 1000.0 if ms is not None else None
+    return (row for row in api_rows(data) if isinstance(row.get("dataItemMap"), Mapping))
 
 
 def _readings(
@@ -200,12 +192,16 @@ def _readings(
             try:
                 value = parse_number(raw)
             except Unparsable:
-                rejected["unparsable"] += 1
+                rejected[UNPARSABLE] += 1
                 continue
             if value is None:
                 continue
+            converted = to_si(value, scale)
+            if converted is None:
+                rejected[IMPLAUSIBLE] += 1
+                continue
             labels = (currency,) if metric.labels else ()
-            reading = Reading(metric, round_noise(value * scale), site, device, labels, time)
+            reading = Reading(metric, converted, site, device, labels, time)
             history[(*reading.key, time)] = reading
             key_ = (metric.name, site, device)
             if key_ not in newest or (newest[key_].time or 0) <= time:
@@ -223,7 +219,7 @@ def plant_kpis(period: str, data: Any, currency: str) -> KpiRows:
     rows = [
         (t, str(row.get("stationCode") or ""), "", row["dataItemMap"])
         for row in _rows(data)
-        if (t := _collect_time(row)) is not None
+        if (t := collect_time(row.get("collectTime"))) is not None
     ]
     parsed = _readings(rows, metric_for, currency)
     if period != "day":
@@ -248,7 +244,7 @@ def device_kpis(period: str, type_id: int, data: Any, sites: Mapping[str, str]) 
     rows: list[tuple[float, str, str, Mapping[str, Any]]] = []
     for row in _rows(data):
         device = str(row.get("devId") or "")
-        time = _collect_time(row)
+        time = collect_time(row.get("collectTime"))
         if time is not None and device in sites:
             rows.append((time, sites[device], device, row["dataItemMap"]))
     return _readings(rows, metric_for, "")

@@ -6,8 +6,8 @@ the tables of `catalog.py`.
 
 Missing versus rejected: a value the vendor reports as JSON null, `"N/A"`, `""` or the string
 `"null"` is simply not there (no series, never 0). A value that is there but is no number (other
-text, a boolean, NaN) or is physically impossible (the meters' 16-bit overflow) is dropped and
-counted in `ParsedReadings.rejected` under a reason.
+text, a boolean, NaN) or is physically impossible (the meters' 16-bit overflow, a number too large
+to convert to SI units) is dropped and counted in `ParsedReadings.rejected` under a reason.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from solar2prom.core.convert import to_si
 from solar2prom.core.model import Device, DeviceKind, Metric, Reading, Site
 from solar2prom.core.values import Unparsable, parse_number, round_noise
 from solar2prom.sources.fusionsolar.catalog import (
@@ -28,6 +29,7 @@ from solar2prom.sources.fusionsolar.catalog import (
     KW,
     METER_PHASE_CURRENT,
     METER_PHASE_VOLTAGE,
+    MS,
     PHASES,
     PLANT_ITEMS,
     DeviceType,
@@ -101,9 +103,15 @@ def _item_map(raw: object) -> Mapping[str, object]:
     return raw
 
 
-def _collect_time(raw: object) -> float | None:
+def collect_time(raw: object) -> float | None:
+    """A `collectTime` (ms) in epoch seconds; None when missing, unreadable or out of range."""
     ms = _optional_number(raw)
-    return ms / 1000.0 if ms is not None else None
+    return to_si(ms, MS) if ms is not None else None
+
+
+def api_rows(data: object) -> list[Mapping[str, Any]]:
+    """The objects of a `data` list; none when `data` is no list (an answer of another shape)."""
+    return [row for row in data if isinstance(row, Mapping)] if isinstance(data, list) else []
 
 
 # --- models -------------------------------------------------------------------------------------
@@ -250,7 +258,7 @@ class DeviceKpi:
             dev_id=_device_id(data.get("devId")),
             items=_item_map(data.get("dataItemMap")),
             sn=_text(data.get("sn")),
-            collect_time=_collect_time(data.get("collectTime")),
+            collect_time=collect_time(data.get("collectTime")),
         )
 
 
@@ -294,9 +302,11 @@ class _Row:
     rejected: Counter[str] = field(default_factory=Counter)
 
     def add(self, metric: Metric, value: float, labels: tuple[str, ...] = ()) -> None:
-        self.readings.append(
-            Reading(metric, round_noise(value), self.site, self.device, labels, self.time)
-        )
+        converted = to_si(value)
+        if converted is None:
+            self.rejected[IMPLAUSIBLE] += 1
+            return
+        self.readings.append(Reading(metric, converted, self.site, self.device, labels, self.time))
 
     def numbers(self, item_map: Mapping[str, object]) -> dict[str, float]:
         values: dict[str, float] = {}

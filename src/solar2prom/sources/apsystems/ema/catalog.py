@@ -1,12 +1,16 @@
-"""The `apsystems_ema_` details and the readings of one EMA poll, core metrics included."""
+"""The `apsystems_ema_` details and the readings of one EMA poll, core metrics included.
+
+A value that is no finite number once in SI units (a vendor number near the float limit) gives
+no reading.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from solar2prom.core import metrics as core
+from solar2prom.core.convert import to_si
 from solar2prom.core.model import Metric, MetricType, Reading, Scope, Unit
-from solar2prom.core.values import round_noise
 from solar2prom.sources.apsystems.ema.parse import DaySeries
 
 KWH = 3.6e6  # kWh -> J
@@ -51,8 +55,8 @@ def day_readings(site: str, day: DaySeries | None) -> list[Reading]:
     readings: list[Reading] = []
 
     def add(metric: Metric, value: float | None, scale: float = 1.0) -> None:
-        if value is not None:
-            readings.append(Reading(metric, round_noise(value * scale), site, time=when))
+        if value is not None and (converted := to_si(value, scale)) is not None:
+            readings.append(Reading(metric, converted, site, time=when))
 
     if sample is not None:
         add(core.DATA_TIMESTAMP, sample.time)
@@ -69,21 +73,21 @@ def history_readings(site: str, day: DaySeries, after: float | None) -> list[Rea
     for time, power, energy in zip(day.times, day.power_w, day.energy_kwh, strict=False):
         if time is None or (after is not None and time <= after):
             continue
-        if power is not None:
-            readings.append(Reading(core.PRODUCTION_POWER, power, site, time=time))
-        if energy is not None:
-            readings.append(Reading(SLOT_ENERGY, round_noise(energy * KWH), site, time=time))
+        if power is not None and (watts := to_si(power)) is not None:
+            readings.append(Reading(core.PRODUCTION_POWER, watts, site, time=time))
+        if energy is not None and (joules := to_si(energy, KWH)) is not None:
+            readings.append(Reading(SLOT_ENERGY, joules, site, time=time))
     return readings
 
 
 def lifetime_readings(site: str, lifetime_kwh: float | None) -> list[Reading]:
-    if lifetime_kwh is None:
-        return []
-    return [Reading(core.PRODUCTION_ENERGY_TOTAL, round_noise(lifetime_kwh * KWH), site)]
+    joules = None if lifetime_kwh is None else to_si(lifetime_kwh, KWH)
+    return [] if joules is None else [Reading(core.PRODUCTION_ENERGY_TOTAL, joules, site)]
 
 
 def panel_readings(site: str, panels: Mapping[str, float], when: float | None) -> list[Reading]:
     return [
-        Reading(PANEL_POWER, value, site, labels=(panel,), time=when)
+        Reading(PANEL_POWER, watts, site, labels=(panel,), time=when)
         for panel, value in sorted(panels.items())
+        if (watts := to_si(value)) is not None
     ]

@@ -11,6 +11,7 @@ missing (no reading); other text where a number belongs is dropped and counted a
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,13 +30,27 @@ def decode_time(ms: float, tz: tzinfo) -> float:
     return wall.timestamp()
 
 
-def number(raw: object, rejected: Counter[str]) -> float | None:
-    """A vendor value as a float; None when missing, or when unreadable (then counted)."""
+def _instant(ms: float | None, tz: tzinfo, rejected: Counter[str]) -> float | None:
+    if ms is None:
+        return None
     try:
-        return parse_number(raw)
+        return decode_time(ms, tz)
+    except (OverflowError, OSError, ValueError):
+        rejected[UNPARSABLE] += 1  # a number, but no moment a date can hold
+        return None
+
+
+def number(raw: object, rejected: Counter[str]) -> float | None:
+    """A vendor value as a float; None when missing, or when unreadable (then counted): text,
+    or a number so close to the float limit that rounding makes it infinite."""
+    try:
+        value = parse_number(raw)
     except Unparsable:
+        value = math.inf
+    if value is not None and not math.isfinite(value):
         rejected[UNPARSABLE] += 1
         return None
+    return value
 
 
 def _numbers(raw: object, rejected: Counter[str]) -> tuple[float | None, ...]:
@@ -76,7 +91,7 @@ class DaySeries:
         energy = _numbers(data.get("energy"), rejected)
         if not raw_times or not power or not energy:
             return None
-        times = tuple(decode_time(t, tz) if t is not None else None for t in raw_times)
+        times = tuple(_instant(t, tz, rejected) for t in raw_times)
         return cls(
             times=times,
             power_w=power,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 import aiohttp
 
@@ -65,6 +65,7 @@ class EmaSource:
         )
         self._compat = CompatState()
         self._last_sample: float | None = None
+        self._day: tuple[date, DaySeries] | None = None  # the latest series with data, its day
         self._notes: tuple[str, ...] = ()
 
     def feeds(self) -> Sequence[Feed]:
@@ -92,7 +93,8 @@ class EmaSource:
         rejected: Counter[str] = Counter()
         await self._client.login()
         raw = await self._client.day(self.config.system_id, self.config.ecu_id, today)
-        series = DaySeries.from_api(raw, tz, rejected) if raw is not None else None
+        fresh = DaySeries.from_api(raw, tz, rejected) if raw is not None else None
+        series = self._same_day(today, fresh)
         lifetime = lifetime_kwh(await self._client.dashboard(), rejected)
         panels: dict[str, float] = {}
         if self.config.vid and series is not None:
@@ -115,6 +117,16 @@ class EmaSource:
             rejected=dict(rejected),
             history=tuple(history),
         )
+
+    def _same_day(self, today: date, fresh: DaySeries | None) -> DaySeries | None:
+        """The day's series. "No data" for a day EMA has already shown data for is a glitch,
+        not a day that produced nothing: the last series of the day stands (no 0 today)."""
+        if fresh is not None:
+            self._day = (today, fresh)
+            return fresh
+        if self._day is not None and self._day[0] == today:
+            return self._day[1]
+        return None
 
     async def _poll_compat(self) -> FeedResult:
         today = local_date(self._clock.now(), self._tz())

@@ -8,6 +8,7 @@ number belongs is dropped and counted as `unparsable`. Firmware renames are tole
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,11 +23,16 @@ VARIANTS = {800.0: "EZ1-M", 960.0: "EZ1-H", 1800.0: "EZ1-D"}
 
 
 def number(raw: object, rejected: Counter[str]) -> float | None:
+    """A vendor value as a float; None when missing, or when unreadable (then counted): text,
+    or a number so close to the float limit that rounding makes it infinite."""
     try:
-        return parse_number(raw)
+        value = parse_number(raw)
     except Unparsable:
+        value = math.inf
+    if value is not None and not math.isfinite(value):
         rejected[UNPARSABLE] += 1
         return None
+    return value
 
 
 def _text(raw: object) -> str:

@@ -7,8 +7,8 @@ It gives no sample time, so there is no `solar_data_timestamp_seconds`.
 from __future__ import annotations
 
 from solar2prom.core import metrics as core
-from solar2prom.core.model import Device, DeviceKind, Reading, Site
-from solar2prom.core.values import round_noise
+from solar2prom.core.convert import to_si
+from solar2prom.core.model import Device, DeviceKind, Metric, Reading, Site
 from solar2prom.sources.apsystems.ez1 import catalog
 from solar2prom.sources.apsystems.ez1.parse import CHANNELS, DeviceInfo, OutputData, total
 
@@ -16,8 +16,18 @@ VENDOR = "apsystems"
 KWH = 3.6e6  # kWh -> J
 
 
-def joules(kwh: float) -> float:
-    return round_noise(kwh * KWH)
+def _reading(
+    metric: Metric,
+    value: float | None,
+    site: str,
+    device: str = "",
+    labels: tuple[str, ...] = (),
+    scale: float = 1.0,
+) -> list[Reading]:
+    """The reading of `value` in SI units; none without a value, or when it is no finite number
+    once converted (a vendor number near the float limit)."""
+    converted = None if value is None else to_si(value, scale)
+    return [] if converted is None else [Reading(metric, converted, site, device, labels)]
 
 
 def site(device_id: str, name: str, timezone: str | None) -> Site:
@@ -42,15 +52,12 @@ def output_readings(
     d = device_id
     readings = [Reading(core.DEVICE_ONLINE, 1.0 if online else 0.0, d, d)]
     power = total(output.power_w)
-    if power is not None:
-        readings.append(Reading(core.PRODUCTION_POWER, power, d))
-        readings.append(Reading(core.DEVICE_POWER, power, d, d))
+    readings += _reading(core.PRODUCTION_POWER, power, d)
+    readings += _reading(core.DEVICE_POWER, power, d, d)
     lifetime = total(output.lifetime_kwh)
-    if lifetime is not None:
-        readings.append(Reading(core.PRODUCTION_ENERGY_TOTAL, joules(lifetime), d))
-        readings.append(Reading(core.DEVICE_ENERGY_TOTAL, joules(lifetime), d, d))
-    if today_kwh is not None:
-        readings.append(Reading(core.PRODUCTION_ENERGY_TODAY, joules(today_kwh), d))
+    readings += _reading(core.PRODUCTION_ENERGY_TOTAL, lifetime, d, scale=KWH)
+    readings += _reading(core.DEVICE_ENERGY_TOTAL, lifetime, d, d, scale=KWH)
+    readings += _reading(core.PRODUCTION_ENERGY_TODAY, today_kwh, d, scale=KWH)
     per_channel = (
         (catalog.CHANNEL_POWER, output.power_w, 1.0),
         (catalog.CHANNEL_ENERGY_SINCE_STARTUP, output.since_startup_kwh, KWH),
@@ -58,29 +65,28 @@ def output_readings(
     )
     for metric, values, scale in per_channel:
         for channel, value in zip(CHANNELS, values, strict=True):
-            if value is not None:
-                readings.append(Reading(metric, round_noise(value * scale), d, d, (channel,)))
+            readings += _reading(metric, value, d, d, (channel,), scale)
     return readings
 
 
 def info_readings(device_id: str, info: DeviceInfo) -> list[Reading]:
-    limits = (
-        (catalog.POWER_LIMIT_MIN, info.min_power_w),
-        (catalog.POWER_LIMIT_MAX, info.max_power_w),
-    )
-    return [Reading(m, v, device_id, device_id) for m, v in limits if v is not None]
+    return [
+        *_reading(catalog.POWER_LIMIT_MIN, info.min_power_w, device_id, device_id),
+        *_reading(catalog.POWER_LIMIT_MAX, info.max_power_w, device_id, device_id),
+    ]
 
 
 def power_limit_readings(device_id: str, watts: float | None) -> list[Reading]:
-    if watts is None:
-        return []
-    return [Reading(catalog.POWER_LIMIT, watts, device_id, device_id)]
+    return _reading(catalog.POWER_LIMIT, watts, device_id, device_id)
 
 
 def alarm_readings(device_id: str, flags: dict[str, float]) -> list[Reading]:
     return [
-        Reading(catalog.ALARM, value, device_id, device_id, (catalog.ALARMS.get(key, key),))
+        reading
         for key, value in flags.items()
+        for reading in _reading(
+            catalog.ALARM, value, device_id, device_id, (catalog.ALARMS.get(key, key),)
+        )
     ]
 
 

@@ -3,7 +3,8 @@
 Site metrics are sums over the system's ECUs (production) and meters (consumption, grid), of
 those that reported; the meter's `imported_exported` power is positive while importing (in the
 manual's example, 167.96 W consumed at night with nothing produced is 167.96 imported), the
-sign the core grid power uses.
+sign the core grid power uses. A value that is no finite number once in SI units (a vendor
+number near the float limit) gives no reading.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from solar2prom.core import metrics as core
+from solar2prom.core.convert import to_si
 from solar2prom.core.model import Metric, MetricType, Reading, Scope, Unit
-from solar2prom.core.values import round_noise
 from solar2prom.sources.apsystems.openapi.parse import (
     BatchPower,
     EcuDay,
@@ -158,10 +159,8 @@ class _Readings:
         labels: tuple[str, ...] = (),
         time: float | None = None,
     ) -> None:
-        if value is not None:
-            self.items.append(
-                Reading(metric, round_noise(value * scale), self.site, device, labels, time)
-            )
+        if value is not None and (converted := to_si(value, scale)) is not None:
+            self.items.append(Reading(metric, converted, self.site, device, labels, time))
 
 
 def _total(values: Iterable[float | None]) -> float | None:

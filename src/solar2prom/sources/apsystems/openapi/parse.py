@@ -1,8 +1,9 @@
 """Pure functions from OpenAPI `data` to typed models: no I/O, no state.
 
 Numbers come as strings or numbers; null, `"N/A"` and empty strings are missing; other text
-where a number belongs is dropped and counted as `unparsable`. Minutely series carry times as
-`HH:mm` of the queried day, local to the system.
+where a number belongs is dropped and counted as `unparsable`. A `data` of another shape than
+documented (a list, a string where an object belongs) holds no values. Minutely series carry
+times as `HH:mm` of the queried day, local to the system.
 """
 
 from __future__ import annotations
@@ -137,9 +138,8 @@ class EcuDay:
     slots: tuple[tuple[float, float | None, float | None], ...] = ()
 
     @classmethod
-    def from_api(
-        cls, data: Mapping[str, Any], day: date, tz: tzinfo, rejected: Counter[str]
-    ) -> EcuDay:
+    def from_api(cls, raw: object, day: date, tz: tzinfo, rejected: Counter[str]) -> EcuDay:
+        data = _mapping(raw)
         times = [slot_time(t, day, tz) for t in _list(data.get("time"))]
         power = [number(p, rejected) for p in _list(data.get("power"))]
         energy = [number(e, rejected) for e in _list(data.get("energy"))]
@@ -165,9 +165,8 @@ class BatchPower:
     channels: Mapping[tuple[str, str], float]
 
     @classmethod
-    def from_api(
-        cls, data: Mapping[str, Any], day: date, tz: tzinfo, rejected: Counter[str]
-    ) -> BatchPower:
+    def from_api(cls, raw: object, day: date, tz: tzinfo, rejected: Counter[str]) -> BatchPower:
+        data = _mapping(raw)
         times = _list(data.get("time"))
         channels: dict[tuple[str, str], float] = {}
         for key, values in _mapping(data.get("power")).items():
@@ -190,9 +189,8 @@ class MeterDay:
     today_kwh: Mapping[str, float]
 
     @classmethod
-    def from_api(
-        cls, data: Mapping[str, Any], day: date, tz: tzinfo, rejected: Counter[str]
-    ) -> MeterDay:
+    def from_api(cls, raw: object, day: date, tz: tzinfo, rejected: Counter[str]) -> MeterDay:
+        data = _mapping(raw)
         times = _list(data.get("time"))
         power: dict[str, float] = {}
         for flow, values in _mapping(data.get("power")).items():
