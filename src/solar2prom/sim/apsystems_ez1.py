@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from solar2prom.core.clock import Clock, SystemClock
+from solar2prom.sim.serving import LocalApp
 from solar2prom.sim.sun import production_fraction
 
 VARIANTS = {"EZ1-M": (30, 800), "EZ1-H": (30, 960), "EZ1-D": (80, 1800)}
@@ -156,26 +157,14 @@ class Ez1Simulator:
         self.device = Ez1Device(self.config, self.clock.now())
         self.app = web.Application()
         self.app.router.add_get("/{endpoint}", self._handle)
-        self._runner: web.AppRunner | None = None
+        self._server = LocalApp(self.app)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on host:port (0 = any free port); return the base URL."""
-        runner = web.AppRunner(self.app, access_log=None)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        bound_host, bound_port = runner.addresses[0][:2]
-        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        return f"http://{shown}:{bound_port}"
+        return await self._server.start(host, port)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         endpoint = request.match_info["endpoint"]

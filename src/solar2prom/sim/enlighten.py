@@ -30,6 +30,7 @@ import jwt
 from aiohttp import web
 
 from solar2prom.core.clock import Clock, SystemClock
+from solar2prom.sim.serving import LocalApp
 
 OWNER_LIFETIME = 365 * 86400.0
 INSTALLER_LIFETIME = 12 * 3600.0
@@ -124,28 +125,17 @@ class EnlightenSimulator:
         self.app.router.add_post("/login/login.json", self._login)
         self.app.router.add_post("/tokens", self._tokens)
         self.app.router.add_get("/_sim/stats", self._get_stats)
-        self._runner: web.AppRunner | None = None
+        self._server = LocalApp(self.app)
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.email] = account
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        runner = web.AppRunner(self.app, access_log=None)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        bound_host, bound_port = runner.addresses[0][:2]
-        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        return f"http://{shown}:{bound_port}"
+        """Listen on host:port (0 = any free port); return the base URL."""
+        return await self._server.start(host, port)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     async def _login(self, request: web.Request) -> web.Response:
         form = await request.post()

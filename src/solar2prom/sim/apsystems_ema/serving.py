@@ -11,6 +11,7 @@ from aiohttp import web
 
 from solar2prom.sim.fusionsolar.faults import Faults
 from solar2prom.sim.fusionsolar.stats import ApiStats, SimStats
+from solar2prom.sim.serving import LocalApp
 
 
 class LocalServer:
@@ -22,26 +23,14 @@ class LocalServer:
         self.app.router.add_get("/_sim/stats", self._get_stats)
         self.app.router.add_get("/_sim/faults", self._get_faults)
         self.app.router.add_post("/_sim/faults", self._set_faults)
-        self._runner: web.AppRunner | None = None
+        self._server = LocalApp(self.app)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on host:port (0 = any free port); return the base URL."""
-        runner = web.AppRunner(self.app, access_log=None)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        bound_host, bound_port = runner.addresses[0][:2]
-        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        return f"http://{shown}:{bound_port}"
+        return await self._server.start(host, port)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     def transport_fault(self, request: web.Request, stats: ApiStats) -> web.Response | None:
         """The answer of a transport fault due now, counted; None when there is none."""

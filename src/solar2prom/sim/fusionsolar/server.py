@@ -15,6 +15,7 @@ from solar2prom.sim.fusionsolar.envelope import quota_control
 from solar2prom.sim.fusionsolar.faults import Faults
 from solar2prom.sim.fusionsolar.inventory import Inventory, build_inventory
 from solar2prom.sim.fusionsolar.stats import ApiStats, SimStats
+from solar2prom.sim.serving import LocalApp
 
 TOKEN_HEADER = "XSRF-TOKEN"
 _HTML_PAGE = (
@@ -40,26 +41,14 @@ class FusionSolarSimulator:
         self.app.router.add_get("/_sim/faults", self._get_faults)
         self.app.router.add_post("/_sim/faults", self._set_faults)
         self.app.router.add_post("/_sim/reset", self._reset)
-        self._runner: web.AppRunner | None = None
+        self._server = LocalApp(self.app)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on host:port (0 = any free port); return the base URL."""
-        runner = web.AppRunner(self.app, access_log=None)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        bound_host, bound_port = runner.addresses[0][:2]
-        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        return f"http://{shown}:{bound_port}"
+        return await self._server.start(host, port)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     def reset(self) -> None:
         """Forget sessions, locks, spent budgets, counters and faults (plants keep running)."""
