@@ -44,7 +44,7 @@ def _duration(value: object) -> object:
     return parse_duration(value)
 
 
-Duration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
+Duration = Annotated[float, BeforeValidator(_duration), Field(gt=0, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
