@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench soak clean
 
 $(BIN)/solar2prom: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ lint: $(BIN)/solar2prom
 format: $(BIN)/solar2prom
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+soak: $(BIN)/solar2prom  # three and a half simulated days of every vendor under injected faults
+	$(BIN)/pytest -m soak -s --show-capture=no tests/soak $(PYTEST_ARGS)
 
 bench: $(BIN)/solar2prom  # runs every benchmark, then fails if any of them failed
 	@status=0; \
