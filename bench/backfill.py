@@ -43,7 +43,6 @@ import re
 import resource
 import shlex
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +53,7 @@ from typing import Any, TextIO
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from common import git_revision
 from pydantic import SecretStr
 
 from solar2prom.cli import backfill
@@ -138,19 +138,6 @@ def disk_bytes(db: Path) -> int:
 
 def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-
-
-def git_revision() -> str:
-    try:
-        rev = subprocess.run(
-            ["git", "-C", str(BENCH_DIR), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-    except OSError:
-        rev = ""
-    return rev or "unknown"
 
 
 def record_calls(simulator: FusionSolarSimulator, calls: list[float]) -> None:

@@ -33,7 +33,6 @@ import logging
 import math
 import platform
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +45,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from common import git_revision
 from pydantic import SecretStr
 
 from solar2prom.app import Application
@@ -158,19 +158,6 @@ def record_calls(simulator: FusionSolarSimulator, log: CallLog) -> None:
 
 def series_count(body: bytes) -> int:
     return sum(1 for line in body.splitlines() if line and not line.startswith(b"#"))
-
-
-def git_revision() -> str:
-    try:
-        rev = subprocess.run(
-            ["git", "-C", str(BENCH_DIR), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-    except OSError:
-        rev = ""
-    return rev or "unknown"
 
 
 async def run(plants: int, speed: float) -> dict[str, Any]:

@@ -41,7 +41,6 @@ import math
 import platform
 import random
 import shlex
-import subprocess
 import sys
 import time
 import zlib
@@ -52,6 +51,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from common import git_revision
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.core import Metric as PromMetric
@@ -563,19 +563,6 @@ async def run(
             "at_end": memory(),
         },
     }
-
-
-def git_revision() -> str:
-    try:
-        rev = subprocess.run(
-            ["git", "-C", str(BENCH_DIR), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-    except OSError:
-        rev = ""
-    return rev or "unknown"
 
 
 def print_report(result: dict[str, Any]) -> None:
