@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from aiohttp import web
 
 from solar2prom.config import AppConfig, ListenAddress, NightHours, NightOff, SourceConfig
 from solar2prom.core.clock import Clock
+from solar2prom.core.files import held_by_this_process
 from solar2prom.core.hub import Hub
 from solar2prom.core.night import LateBoundSun, NeverSleep, NightPolicy, SunWindow, fixed_hours
 from solar2prom.core.poller import SourcePoller
@@ -77,6 +79,10 @@ class Application:
     @property
     def source_names(self) -> list[str]:
         return [s.name for s in self.sources]
+
+    def hold_state_dir(self) -> contextlib.AbstractContextManager[None]:
+        """The state folder for this process alone while the block runs (`StateFolderError`)."""
+        return held_by_this_process(self.state_dir)
 
     async def start(self, listen: ListenAddress | None = None) -> list[str]:
         """Start polling and serving; return the URLs being served."""

@@ -18,7 +18,7 @@ from solar2prom.app import Application
 from solar2prom.config import AppConfig, ListenAddress, load_config, parse_listen
 from solar2prom.core.clock import Clock, SystemClock
 from solar2prom.core.errors import ConfigError, SourceError
-from solar2prom.core.files import write_atomic
+from solar2prom.core.files import StateFolderError, write_atomic
 from solar2prom.core.model import Reading
 from solar2prom.core.samples import Sample, kept_in_history
 from solar2prom.outputs.export import export_command
@@ -128,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"invalid configuration:\n{exc}", file=sys.stderr)
         return 2
+    except StateFolderError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -169,22 +172,24 @@ def run_config(path: Path | None) -> AppConfig:
 
 
 async def serve(app: Application, listen: ListenAddress | None = None) -> int:
-    urls = await app.start(listen)
-    for url in urls:
-        log.info("serving %s/metrics and the status page at %s/", url, url)
-    try:
-        await wait_for_signal()
-    finally:
-        await app.stop()
+    with app.hold_state_dir():
+        urls = await app.start(listen)
+        for url in urls:
+            log.info("serving %s/metrics and the status page at %s/", url, url)
+        try:
+            await wait_for_signal()
+        finally:
+            await app.stop()
     return 0
 
 
 async def collect(config: AppConfig, output: Path | None) -> int:
     app = Application(config, SystemClock())
-    try:
-        body, all_ok = await app.collect()
-    finally:
-        await app.close_sources()
+    with app.hold_state_dir():
+        try:
+            body, all_ok = await app.collect()
+        finally:
+            await app.close_sources()
     if output is None:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
@@ -205,36 +210,37 @@ async def backfill(
               file=sys.stderr)  # fmt: skip
         return 2
     app = Application(config, clock or SystemClock())
-    await app.start_history()
-    history = app.history
-    assert history is not None
-    try:
-        for source in app.sources:
-            if not isinstance(source, Backfiller):
-                print(f"{source.name}: this source type has no history to fetch; skipped")
-                continue
+    with app.hold_state_dir():
+        await app.start_history()
+        history = app.history
+        assert history is not None
+        try:
+            for source in app.sources:
+                if not isinstance(source, Backfiller):
+                    print(f"{source.name}: this source type has no history to fetch; skipped")
+                    continue
 
-            async def store(readings: tuple[Reading, ...], name: str = source.name) -> None:
-                samples = [
-                    Sample(name, r, r.time, past=True)
-                    for r in readings
-                    if r.time is not None and kept_in_history(r)
-                ]
-                await history.add(samples)
-                for sink in app.remote_writers:
-                    await sink.add(samples)
+                async def store(readings: tuple[Reading, ...], name: str = source.name) -> None:
+                    samples = [
+                        Sample(name, r, r.time, past=True)
+                        for r in readings
+                        if r.time is not None and kept_in_history(r)
+                    ]
+                    await history.add(samples)
+                    for sink in app.remote_writers:
+                        await sink.add(samples)
 
-            try:
-                plan = await source.plan_backfill(since.timestamp(), until.timestamp())
-                print(plan.describe(source.name), flush=True)
-                await source.backfill(plan, store, ProgressBar(source.name, sys.stderr))
-            except SourceError as exc:
-                print(f"{source.name}: {exc} (run the same command again to resume)",
-                      file=sys.stderr)  # fmt: skip
-                return 1
-    finally:
-        await app.close_sources()
-        await app.close_history()
+                try:
+                    plan = await source.plan_backfill(since.timestamp(), until.timestamp())
+                    print(plan.describe(source.name), flush=True)
+                    await source.backfill(plan, store, ProgressBar(source.name, sys.stderr))
+                except SourceError as exc:
+                    print(f"{source.name}: {exc} (run the same command again to resume)",
+                          file=sys.stderr)  # fmt: skip
+                    return 1
+        finally:
+            await app.close_sources()
+            await app.close_history()
     return 0
 
 
@@ -256,22 +262,23 @@ async def discover(config: AppConfig, as_json: bool) -> int:
     app = Application(config, SystemClock())
     results: dict[str, object] = {}
     failed = False
-    try:
-        for source in app.sources:
-            try:
-                found = await source.discover()
-            except SourceError as exc:
-                failed = True
-                results[source.name] = {"error": str(exc)}
-                if not as_json:
-                    print(f"source {source.name}: {exc}", file=sys.stderr)
-                continue
-            if as_json:
-                results[source.name] = asdict(found)
-            else:
-                print(_discovery_text(source.name, found))
-    finally:
-        await app.close_sources()
+    with app.hold_state_dir():
+        try:
+            for source in app.sources:
+                try:
+                    found = await source.discover()
+                except SourceError as exc:
+                    failed = True
+                    results[source.name] = {"error": str(exc)}
+                    if not as_json:
+                        print(f"source {source.name}: {exc}", file=sys.stderr)
+                    continue
+                if as_json:
+                    results[source.name] = asdict(found)
+                else:
+                    print(_discovery_text(source.name, found))
+        finally:
+            await app.close_sources()
     if as_json:
         print(json.dumps(results, indent=2))
     return 1 if failed else 0

@@ -57,6 +57,35 @@ def test_discover_lists_plants_and_devices(tmp_path: Path, sim_url: str) -> None
     assert all(d["site"] in {s["id"] for s in found["sites"]} for d in found["devices"])
 
 
+def test_one_process_at_a_time_per_state_folder(tmp_path: Path, sim_url: str) -> None:
+    """A backfill (or collect, discover, a second daemon) next to the running daemon would be
+    a second session of the same account spending the same budget: refused, naming the
+    daemon; a killed daemon leaves no stale lock behind."""
+    config = write_config(tmp_path, sim_url, free_port())
+    config.write_text(config.read_text() + "history: {path: history.db}\n")
+    log = tmp_path / "run.log"
+    with process(solar2prom("run", "-c", str(config)), log) as daemon:
+        wait_for_line(log, "serving http://")
+        others = (
+            ("backfill", "--since", "2026-01-01"),
+            ("collect",),
+            ("discover",),
+            ("run", "--listen", f"127.0.0.1:{free_port()}"),
+        )
+        for command, *extra in others:
+            refused = run(command, "-c", str(config), *extra)
+            assert refused.returncode == 1, (command, refused.stderr)
+            assert (
+                f"another solar2prom process (pid {daemon.pid}) is using the state folder "
+                f"{tmp_path / 'state'}: two at once would share one vendor session"
+            ) in refused.stderr, command
+            assert "Traceback" not in refused.stderr
+        daemon.kill()
+        daemon.wait()
+    found = run("discover", "-c", str(config))
+    assert found.returncode == 0, found.stderr
+
+
 async def test_demo_serves_every_vendor(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "demo.log"

@@ -116,6 +116,7 @@ async def test_basic_auth_guards_every_path_and_headers_go_on_every_answer(
                 assert status == 401, path
                 assert headers["WWW-Authenticate"].startswith("Basic realm=")
                 assert {k: headers[k] for k in HEADERS} == HEADERS
+                assert headers["Server"] == "solar2prom"  # no versions for a scanner
                 assert "solar_" not in body
         deadline = time.monotonic() + 30
         status, headers, body = await get(url + "/metrics", context, basic("prom", PASSWORD))
@@ -128,6 +129,7 @@ async def test_basic_auth_guards_every_path_and_headers_go_on_every_answer(
             status, headers, body = await get(url + path, context, basic("prom", PASSWORD))
             assert status == expected, path
             assert {k: headers[k] for k in HEADERS} == HEADERS
+            assert headers["Server"] == "solar2prom"
         health = json.loads((await get(url + "/healthz", context, basic("prom", PASSWORD)))[2])
         assert health["sources"]["ez1"]["state"] == "up"
         with pytest.raises(TLS_FAILURE):

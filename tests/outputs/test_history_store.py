@@ -15,6 +15,7 @@ from solar2prom.core import metrics as m
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import Metric, Reading, Scope, Snapshot
 from solar2prom.core.samples import Sample
+from solar2prom.outputs import history as history_module
 from solar2prom.outputs.history import HistoryDB, HistoryStore
 from solar2prom.outputs.history_config import DAY, HistoryConfig
 from tests.conftest import ManualClock
@@ -237,3 +238,97 @@ def test_a_writer_killed_mid_transaction_loses_nothing_committed_and_leaves_no_h
         assert [s.device for s in db.series()] == ["D1"]
     finally:
         db.close()
+
+
+def live_snapshot(at: float, devices: int = 400) -> Snapshot:
+    readings = tuple(power(float(i), f"D{i}", time=at) for i in range(devices))
+    return Snapshot("roof", "test", at, readings=readings)
+
+
+async def disk_full(store: HistoryStore, full: bool = True) -> None:
+    """SQLite's own "database or disk is full", as a full disk gives it: the file may not grow
+    beyond its current size (full=False: room again)."""
+
+    def apply() -> None:
+        db = store._open()._db
+        (pages,) = db.execute("PRAGMA page_count").fetchone() if full else (1 << 30,)
+        db.execute(f"PRAGMA max_page_count = {pages}")
+
+    await store._worker.run(apply)
+
+
+async def test_live_values_that_meet_a_full_disk_are_written_once_there_is_room(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub = Hub()
+    store = HistoryStore(HistoryConfig(path=tmp_path / "h.db"), ManualClock(T0))
+    await store.start(hub)
+    try:
+        hub.publish(live_snapshot(T0))
+        await store.settled()
+        await disk_full(store)
+        hub.publish(live_snapshot(T0 + 300))
+        hub.publish(live_snapshot(T0 + 600))
+        await store.settled()
+        status = store.status()
+        assert status.last_error == "OperationalError: database or disk is full"
+        assert (status.unwritten, status.dropped) == (800, 0)
+        assert await store.count() == 400
+        assert "disk is full; 400 samples kept to write with the next batch" in caplog.text
+        assert "disk is full; 800 samples kept to write with the next batch" in caplog.text
+
+        await disk_full(store, full=False)
+        hub.publish(live_snapshot(T0 + 900))
+        await store.settled()
+        status = store.status()
+        assert (status.last_error, status.unwritten, status.dropped) == (None, 0, 0)
+        assert await store.count() == 1600
+        (series,) = [s for s in await store.series("roof") if s.device == "D7"]
+        times = [t for t, _ in await store.samples(series.id)]
+        assert times == [T0, T0 + 300, T0 + 600, T0 + 900]
+    finally:
+        await store.close()
+
+
+async def test_what_a_full_disk_keeps_in_memory_is_bounded_oldest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history_module, "UNWRITTEN_LIMIT", 1000)
+    hub = Hub()
+    store = HistoryStore(HistoryConfig(path=tmp_path / "h.db"), ManualClock(T0))
+    await store.start(hub)
+    try:
+        hub.publish(live_snapshot(T0))
+        await store.settled()
+        await disk_full(store)
+        for step in (1, 2, 3):
+            hub.publish(live_snapshot(T0 + 300 * step))
+        await store.settled()
+        assert (store.status().unwritten, store.status().dropped) == (1000, 200)
+        await disk_full(store, full=False)
+        hub.publish(live_snapshot(T0 + 1200))
+        await store.settled()
+        (series,) = [s for s in await store.series("roof") if s.device == "D399"]
+        # The first 200 samples of T0+300 went; its last 200 devices (D200..D399) stayed.
+        assert [t for t, _ in await store.samples(series.id)] == [
+            T0 + 300 * step for step in range(5)
+        ]
+        (first,) = [s for s in await store.series("roof") if s.device == "D0"]
+        assert T0 + 300 not in [t for t, _ in await store.samples(first.id)]
+    finally:
+        await store.close()
+
+
+async def test_unwritten_samples_at_shutdown_are_reported_lost(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub = Hub()
+    store = HistoryStore(HistoryConfig(path=tmp_path / "h.db"), ManualClock(T0))
+    await store.start(hub)
+    hub.publish(live_snapshot(T0))
+    await store.settled()
+    await disk_full(store)
+    hub.publish(live_snapshot(T0 + 300))
+    await store.close()
+    assert "history: 400 samples could not be written before shutdown and are lost" in caplog.text
+    assert store.status().dropped == 400

@@ -295,3 +295,42 @@ async def test_batches_hold_at_most_batch_size_samples(receiver: Receiver, sinks
     await until(drained(sink, 20))
     sizes = [sum(len(s) for _, s in r.series) for r in receiver.requests]
     assert sizes == [7, 7, 6]
+
+
+async def test_samples_the_queue_file_cannot_take_go_in_with_the_next_ones(
+    receiver: Receiver, sinks: Sinks
+) -> None:
+    """A full disk under the state folder: the queue's SQLite answers "database or disk is
+    full" (here by a page limit on its connection); the samples wait in memory meanwhile."""
+    port = free_port()
+    hub = Hub()
+    sink = await sinks.start(f"http://127.0.0.1:{port}/api/v1/write", hub)
+
+    async def queue_file_may_grow(pages: int | None) -> None:
+        def apply() -> None:
+            db = sink._open()._db
+            (now,) = db.execute("PRAGMA page_count").fetchone()
+            db.execute(f"PRAGMA max_page_count = {now if pages is None else pages}")
+
+        await sink._worker.run(apply)
+
+    def snapshot(at: float) -> Snapshot:
+        readings = tuple(power(float(i), at, f"D{i}") for i in range(300))
+        return Snapshot("roof", "test", at, readings=readings)
+
+    hub.publish(snapshot(T0))
+    await sink.settled()
+    await queue_file_may_grow(None)
+    hub.publish(snapshot(T0 + 300))
+    await sink.settled()
+    status = sink.status()
+    assert status.last_error == "queueing failed: OperationalError: database or disk is full"
+    assert (status.queued, status.unqueued) == (300, 300)
+    await queue_file_may_grow(1 << 30)
+    hub.publish(snapshot(T0 + 600))
+    await sink.settled()
+    assert (sink.status().queued, sink.status().unqueued) == (900, 0)
+    await receiver.start(port)
+    await until(drained(sink, 900))
+    assert receiver.sample_count == 900
+    assert sink.status().dropped == {}

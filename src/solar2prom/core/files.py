@@ -1,9 +1,21 @@
-"""Atomic file writes: a reader never sees half a file; private files stay private."""
+"""Files of the state folder: written atomically, kept private, held by one process."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+from solar2prom.core.errors import Solar2PromError
+
+LOCK_NAME = "solar2prom.lock"
+
+
+class StateFolderError(Solar2PromError):
+    """The state folder cannot be had: another solar2prom process holds it, or it is not
+    writable."""
 
 
 def private_dir(path: Path) -> None:
@@ -39,3 +51,38 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def held_by_this_process(folder: Path) -> Iterator[None]:
+    """Hold `folder` for as long as the block runs; `StateFolderError` if another process holds
+    it or it cannot be written.
+
+    Two processes on one state folder would be two sessions of one vendor account (each new
+    FusionSolar login ends the other's) and two spenders of one call budget, each counting only
+    its own calls. The lock is the kernel's: it goes with the process, even a killed one, so a
+    crash never leaves a stale lock behind.
+    """
+    try:
+        private_dir(folder)
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StateFolderError(
+            f"cannot use the state folder {folder}: {exc.strerror or exc} (set `state_dir` to "
+            "a folder this user may write)"
+        ) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise StateFolderError(
+                f"another solar2prom process (pid {holder}) is using the state folder {folder}: "
+                "two at once would share one vendor session and one call budget. Stop it first "
+                "(for a backfill: stop the daemon, run the backfill, start the daemon again)."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)

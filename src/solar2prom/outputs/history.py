@@ -17,7 +17,8 @@ than the retention are not written, and the rest are pruned hourly.
 
 `HistoryDB` is the database on one connection, used from one thread. `HistoryStore` is the
 output: it takes the new samples of every snapshot and writes them in its own thread, off the
-event loop, in the order they arrived.
+event loop, in the order they arrived. A snapshot's batch that cannot be written (a full disk,
+a locked file) is kept and written with the next one (`Unwritten`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from solar2prom.core.hub import Hub
 from solar2prom.core.model import Metric, MetricType, Reading, Snapshot
 from solar2prom.core.samples import Sample, SampleSelector
 from solar2prom.outputs.history_config import HistoryConfig
-from solar2prom.outputs.worker import OrderedWorker
+from solar2prom.outputs.worker import UNWRITTEN_LIMIT, OrderedWorker, Unwritten
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,10 @@ def transaction(db: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        db.execute("ROLLBACK")
+        # SQLite has rolled back by itself after some errors (a full disk): a ROLLBACK then
+        # would fail and hide the error that matters.
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
 
@@ -377,6 +381,8 @@ class HistoryStatus:
     path: str
     written: int  # samples written since start
     pending: int  # batches waiting for the writer thread
+    unwritten: int  # samples of failed writes, kept for the next one
+    dropped: int  # samples of failed writes given up (beyond UNWRITTEN_LIMIT, or at shutdown)
     last_write: float | None
     last_error: str | None
 
@@ -393,6 +399,7 @@ class HistoryStore:
         self._selector = SampleSelector()
         self._last_prune = -math.inf
         self._written = 0
+        self._unwritten: Unwritten[Sample] = Unwritten(UNWRITTEN_LIMIT)
         self._last_write: float | None = None
         self._last_error: str | None = None
 
@@ -406,19 +413,23 @@ class HistoryStore:
     def on_snapshot(self, snapshot: Snapshot) -> None:
         samples = self._selector.select(snapshot)
         if samples:
-            self._submit(samples)
+            self._worker.submit(self._write_live, samples, done=self._done)
 
     async def add(self, samples: Sequence[Sample]) -> int:
-        """Write samples that did not come through the hub (backfill); wait for the commit."""
-        return await self._submit(samples)
+        """Write samples that did not come through the hub (backfill); wait for the commit.
 
-    def _submit(self, samples: Sequence[Sample]) -> asyncio.Future[int]:
-        return self._worker.submit(self._write, samples, done=self._done)
+        A failure is raised to the caller, who still has the samples (a backfill stops and
+        resumes there next time)."""
+        return await self._worker.submit(self._write, samples, done=self._done)
 
     def _write(self, samples: Sequence[Sample]) -> int:
         written = self._open().write(samples, self._clock.now())
         self._prune_if_due()
         return written
+
+    def _write_live(self, samples: Sequence[Sample]) -> int:
+        """A snapshot's samples, after those of earlier snapshots that could not be written."""
+        return self._unwritten.write(samples, self._write)
 
     def _done(self, future: asyncio.Future[int]) -> None:
         if future.cancelled():
@@ -426,7 +437,8 @@ class HistoryStore:
         error = future.exception()
         if error is not None:
             self._last_error = f"{type(error).__name__}: {error}"
-            log.error("writing to the history store failed: %s", self._last_error)
+            notes = "".join(f"; {note}" for note in getattr(error, "__notes__", ()))
+            log.error("writing to the history store failed: %s%s", self._last_error, notes)
             return
         self._written += future.result()
         self._last_write = self._clock.now()
@@ -486,12 +498,18 @@ class HistoryStore:
             str(self.config.path),
             self._written,
             self._worker.pending,
+            len(self._unwritten.items),
+            self._unwritten.dropped,
             self._last_write,
             self._last_error,
         )
 
     async def close(self) -> None:
         await self.settled()
+        lost = self._unwritten.give_up()
+        if lost:
+            # FusionSolar fills such gaps from its history after a restart; the others cannot.
+            log.error("history: %d samples could not be written before shutdown and are lost", lost)
         if self._db is not None:
             await self._worker.run(self._db.close)
             self._db = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import Snapshot
@@ -16,6 +16,12 @@ from solar2prom.outputs.prometheus import PrometheusOutput
 from solar2prom.outputs.status_page import StatusPage
 
 OPENMETRICS = "application/openmetrics-text"
+
+
+async def _server_name(_: web.Request, response: web.StreamResponse) -> None:
+    # aiohttp's default names the Python and aiohttp versions to anyone who asks: a map of
+    # known holes, for a service that may face the internet.
+    response.headers[hdrs.SERVER] = "solar2prom"
 
 
 def _health(snapshot: Snapshot) -> dict[str, Any]:
@@ -77,6 +83,7 @@ def build_app(
         return web.Response(text=page, content_type="text/html", charset="utf-8")
 
     app = web.Application()
+    app.on_response_prepare.append(_server_name)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", index)

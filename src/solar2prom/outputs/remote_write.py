@@ -54,12 +54,13 @@ from solar2prom.core.model import Snapshot
 from solar2prom.core.samples import Sample, SampleSelector, series_labels
 from solar2prom.outputs.history import connect, transaction
 from solar2prom.outputs.history_config import RemoteWriteConfig
-from solar2prom.outputs.worker import OrderedWorker
+from solar2prom.outputs.worker import UNWRITTEN_LIMIT, OrderedWorker, Unwritten
 
 log = logging.getLogger(__name__)
 
 
 Labels = tuple[tuple[str, str], ...]
+QueueItem = tuple[Labels, int, float]  # labels, time in ms, value
 
 PROTOCOL_HEADERS = {
     "Content-Encoding": "snappy",
@@ -149,7 +150,7 @@ class DiskQueue:
         self._labels: dict[int, Labels] = {}
         self.size = int(self._db.execute("SELECT COUNT(*) FROM queue").fetchone()[0])
 
-    def put(self, items: Sequence[tuple[Labels, int, float]]) -> int:
+    def put(self, items: Sequence[QueueItem]) -> int:
         """Append samples; return how many of the oldest were dropped to stay within limit."""
         excess = max(0, self.size + len(items) - self.limit)
         try:
@@ -281,6 +282,7 @@ def _timeseries(samples: Iterable[Queued]) -> list[tuple[Labels, list[tuple[int,
 class RemoteWriteStatus:
     url: str
     queued: int
+    unqueued: int  # samples the queue file could not take (a full disk), kept for the next put
     sent: int
     dropped: dict[str, int]  # reason -> samples
     retries: int
@@ -313,6 +315,7 @@ class RemoteWriteSink:
         # One thread owns the queue file: puts and removals stay in order, off the event loop.
         self._worker = OrderedWorker("remote-write")
         self._queue: DiskQueue | None = None
+        self._unqueued: Unwritten[QueueItem] = Unwritten(UNWRITTEN_LIMIT)
         self._selector = SampleSelector()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -364,7 +367,7 @@ class RemoteWriteSink:
             for s in samples
             if not math.isnan(s.reading.value)  # SQLite has no NaN
         ]
-        return self._open().put(items)
+        return self._unqueued.write(items, self._open().put)
 
     def _queued(self, future: asyncio.Future[int]) -> None:
         if future.cancelled():
@@ -372,7 +375,8 @@ class RemoteWriteSink:
         error = future.exception()
         if error is not None:
             self._last_error = f"queueing failed: {type(error).__name__}: {error}"
-            log.error("remote write %s: %s", self.url, self._last_error)
+            notes = "".join(f"; {note}" for note in getattr(error, "__notes__", ()))
+            log.error("remote write %s: %s%s", self.url, self._last_error, notes)
             return
         if future.result():
             self._dropped["queue_full"] += future.result()
@@ -490,8 +494,10 @@ class RemoteWriteSink:
         return RemoteWriteStatus(
             url=self.url,
             queued=self._queue.size if self._queue is not None else 0,
+            unqueued=len(self._unqueued.items),
             sent=self._sent,
-            dropped=dict(self._dropped),
+            dropped=dict(self._dropped)
+            | ({"unqueued": n} if (n := self._unqueued.dropped) else {}),
             retries=self._retries,
             last_success=self._last_success,
             last_error=self._last_error,
@@ -500,6 +506,11 @@ class RemoteWriteSink:
     async def close(self) -> None:
         """Stop sending; what is still queued is sent after the next start."""
         await self.settled()
+        lost = self._unqueued.give_up()
+        if lost:
+            log.error(
+                "remote write %s: %d samples could not be queued and are lost", self.url, lost
+            )
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

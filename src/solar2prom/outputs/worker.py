@@ -1,14 +1,20 @@
 """One thread that owns a file (a SQLite connection): calls run in order, off the event loop,
-and the caller can wait for everything handed over so far."""
+and the caller can wait for everything handed over so far; and what it could not write, kept
+for its next write."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+Item = TypeVar("Item")
+
+# Items kept in memory while writes fail: about a day of 50 devices (~100 bytes each).
+UNWRITTEN_LIMIT = 500_000
 
 
 class OrderedWorker:
@@ -40,3 +46,37 @@ class OrderedWorker:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
+
+
+class Unwritten(Generic[Item]):
+    """The items of writes that failed for want of the file (a full disk, a locked database),
+    written again in front of the next batch; the oldest go first beyond `limit`.
+
+    Only the database's own failures are kept: a batch that fails for any other reason would
+    fail again and hold up every later one. Used from the worker's thread only.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: list[Item] = []
+        self.dropped = 0
+
+    def write(self, new: Sequence[Item], write: Callable[[list[Item]], T]) -> T:
+        batch = [*self.items, *new]
+        try:
+            result = write(batch)
+        except (sqlite3.OperationalError, OSError) as exc:
+            excess = max(0, len(batch) - self.limit)
+            self.dropped += excess
+            self.items = batch[excess:]
+            exc.add_note(f"{len(self.items)} samples kept to write with the next batch")
+            raise
+        self.items = []
+        return result
+
+    def give_up(self) -> int:
+        """Forget what is kept (at shutdown: memory does not outlive the process)."""
+        lost = len(self.items)
+        self.dropped += lost
+        self.items = []
+        return lost
