@@ -71,7 +71,9 @@ class Application:
             context = SourceContext(clock=clock, state_dir=self.state_dir / source_config.name)
             source = create_source(source_config, context)
             self.sources.append(source)
-            poller = SourcePoller(source, clock, self.hub, night_policy(source_config, source))
+            night = night_policy(source_config, source)
+            counters = context.state_dir / "counters.json"
+            poller = SourcePoller(source, clock, self.hub, night, counters=counters)
             self.pollers.append(poller)
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -137,6 +138,17 @@ async def test_counters_never_go_backwards(clock: ManualClock) -> None:
     seen = [values(s, m.PRODUCTION_ENERGY_TOTAL.name) for s in published[:4]]
     assert seen == [[100], [100], [100], [150]]
     assert published[3].rejected == {"counter_decrease": 2}
+
+
+async def test_a_restarted_poller_still_rejects_a_drop(clock: ManualClock, tmp_path: Path) -> None:
+    """The last accepted values are saved when the poller stops, and read when one starts."""
+    counters = tmp_path / "state" / "scripted" / "counters.json"
+    source = ScriptedSource([Feed("rt", 60, Script(lifetime(100)))])
+    await run_for(SourcePoller(source, clock, Hub(), counters=counters), clock, 60)
+    again = ScriptedSource([Feed("rt", 60, Script(lifetime(0)))])
+    snapshot = await SourcePoller(again, clock, Hub(), counters=counters).poll_all()
+    assert values(snapshot, m.PRODUCTION_ENERGY_TOTAL.name) == [100]
+    assert snapshot.rejected == {"counter_decrease": 1}
 
 
 async def test_an_unexpected_exception_does_not_kill_the_poller(clock: ManualClock) -> None:

@@ -14,6 +14,7 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from solar2prom.core.clock import Clock
 from solar2prom.core.errors import AuthFailed, SourceError
@@ -82,13 +83,15 @@ class SourcePoller:
         hub: Hub,
         night: NightPolicy | None = None,
         rng: random.Random | None = None,
+        counters: Path | None = None,
     ) -> None:
+        """`counters`: where the counter guard keeps the last accepted values across restarts."""
         self.source = source
         self.clock = clock
         self.hub = hub
         self.night = night or NeverSleep()
         self.rng = rng or random.Random()
-        self._guard = CounterGuard()
+        self._guard = CounterGuard(counters)
         self._rejected: Counter[str] = Counter()
         self._feeds = [FeedState(feed) for feed in source.feeds()]
         self._last_pass = _Pass(0.0)
@@ -100,14 +103,17 @@ class SourcePoller:
 
     async def run(self) -> None:
         """Poll forever (until cancelled)."""
-        while True:
-            now = self.clock.now()
-            due = [s for s in self._feeds if s.next_due <= now]
-            if due:
-                await self._pass(due, respect_night=True)
-            else:
-                self.hub.publish(self.snapshot())  # woken to withdraw values gone stale
-            await self.clock.sleep(self._next_wake() - self.clock.now())
+        try:
+            while True:
+                now = self.clock.now()
+                due = [s for s in self._feeds if s.next_due <= now]
+                if due:
+                    await self._pass(due, respect_night=True)
+                else:
+                    self.hub.publish(self.snapshot())  # woken to withdraw values gone stale
+                await self.clock.sleep(self._next_wake() - self.clock.now())
+        finally:
+            self._guard.save(self.clock.now())
 
     async def poll_all(self) -> Snapshot:
         """One pass over every feed, day or night (for `collect`), then the snapshot."""
@@ -141,6 +147,7 @@ class SourcePoller:
                 history.extend(await self._poll_feed(state))
             if polled:
                 self._last_pass = _Pass(started, self.clock.now() - started)
+                self._guard.save_if_due(self.clock.now())
             snapshot = self.snapshot(tuple(history))
             self.hub.publish(snapshot)
             return snapshot
@@ -162,7 +169,7 @@ class SourcePoller:
             self._failed(state, SourceError(f"internal error: {type(exc).__name__}"), started)
             return ()
         self._rejected.update(result.rejected)
-        readings = self._guard.filter(result.readings, self._rejected)
+        readings = self._guard.filter(result.readings, self._rejected, self.clock.now())
         state.result = FeedResult(result.sites, result.devices, tuple(readings))
         state.last_success = self.clock.now()
         state.last_attempt_ok = True
