@@ -1,5 +1,4 @@
 import json
-import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -69,13 +68,15 @@ def test_counter_guard_keeps_the_last_good_value_and_counts() -> None:
     assert gauges[0].value == -1.0  # gauges may go anywhere
 
 
-def test_a_counter_stuck_at_0_is_never_taken_as_a_reset() -> None:
-    kept, rejected = run(CounterGuard(), [9e9] + [0.0] * 48)  # four hours of 0
+def test_a_counter_stuck_at_0_is_never_taken_for_a_reset() -> None:
+    guard = CounterGuard()
+    kept, rejected = run(guard, [9e9] + [0.0] * 48)  # four hours of 0
     assert kept == [9e9] * 49
     assert rejected == 48
+    assert guard.notes(T0 + 48 * 300) == ()
 
 
-def test_a_sum_missing_one_device_for_hours_is_never_taken_as_a_reset() -> None:
+def test_a_sum_missing_one_device_for_hours_is_never_taken_for_a_reset() -> None:
     # Two inverters of 9e9 J each; one is offline for four hours while the other produces.
     values = [18e9] + [9e9 + 1e6 * i for i in range(48)] + [18e9 + 5e7]
     kept, rejected = run(CounterGuard(), values)
@@ -83,22 +84,32 @@ def test_a_sum_missing_one_device_for_hours_is_never_taken_as_a_reset() -> None:
     assert rejected == 48
 
 
-def test_a_replaced_device_counting_up_from_0_is_taken_as_a_reset_after_an_hour(
-    caplog: pytest.LogCaptureFixture,
+def test_a_counter_that_starts_again_is_held_and_named_after_an_hour(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO)
+    guard = CounterGuard(tmp_path / "counters.json")
     values = [9e9, 0.0, 0.0] + [1e5 * i for i in range(1, 14)]  # every 5 minutes
-    kept, rejected = run(CounterGuard(), values)
-    assert kept[:13] == [9e9] * 13  # under an hour since the drop: held
-    assert kept[13:] == [1.1e6, 1.2e6, 1.3e6]  # 12 readings after the drop: an hour
-    assert rejected == 12
-    assert "counter solar_device_energy_joules_total started again at 1100000.0" in caplog.text
+    kept, rejected = run(guard, values)
+    assert kept == [9e9] * 16  # never backwards (SPEC §5)
+    assert rejected == 15
+    (note,) = guard.notes(T0 + 15 * 300)
+    assert note.startswith(
+        "solar_device_energy_joules_total of device d has read 1.3e+06 for over an hour, far "
+        "below 9e+09, and counts up: if a device or meter was replaced or reset, stop "
+        f"solar2prom, delete {tmp_path / 'counters.json'} and start it again"
+    )
+    assert caplog.text.count("for over an hour, far below") == 1  # logged once
+    assert guard.notes(T0 + 13 * 300 - 1) == ()  # not before the hour
+    run(guard, [9e9 + 1])  # back up: a glitch after all
+    assert guard.notes(T0 + 16 * 300) == ()
 
 
 def test_a_glitch_that_comes_back_up_starts_the_hour_again() -> None:
+    guard = CounterGuard()
     values = [9e9, 0.0, 1e5, 9e9 + 1, 0.0] + [1e5 * i for i in range(1, 12)]
-    kept, _ = run(CounterGuard(), values)
+    kept, _ = run(guard, values)
     assert kept == [9e9, 9e9, 9e9, 9e9 + 1] + [9e9 + 1] * 12
+    assert guard.notes(T0 + 15 * 300) == ()  # the second drop is 55 minutes old
 
 
 def test_the_last_values_survive_a_restart(tmp_path: Path) -> None:

@@ -151,6 +151,16 @@ async def test_a_restarted_poller_still_rejects_a_drop(clock: ManualClock, tmp_p
     assert snapshot.rejected == {"counter_decrease": 1}
 
 
+async def test_a_counter_that_started_again_is_named_on_the_status(clock: ManualClock) -> None:
+    script = Script(lifetime(9e9), *(lifetime(1e5 * i) for i in range(80)))
+    poller, published = make(clock, Feed("rt", 60, script))
+    await run_for(poller, clock, 60 * 70)
+    assert values(published[-1], m.PRODUCTION_ENERGY_TOTAL.name) == [9e9]
+    assert not published[50].health.notes
+    (note,) = published[-1].health.notes
+    assert note.startswith("solar_production_energy_joules_total of site s1 has read ")
+
+
 async def test_an_unexpected_exception_does_not_kill_the_poller(clock: ManualClock) -> None:
     script = Script(KeyError("surprise"), power(3))
     poller, published = make(clock, Feed("rt", 60, script))

@@ -213,7 +213,7 @@ class SourcePoller:
             source=self.source.name,
             vendor=self.source.vendor,
             taken_at=now,
-            health=self._health(status.budgets, status.notes),
+            health=self._health(status.budgets, (*status.notes, *self._guard.notes(now))),
             sites=tuple(sites.values()),
             devices=tuple(devices.values()),
             readings=tuple(readings.values()),
