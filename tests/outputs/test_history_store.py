@@ -6,7 +6,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -257,9 +258,9 @@ async def disk_full(store: HistoryStore, full: bool = True) -> None:
     await store._worker.run(apply)
 
 
-async def test_live_values_that_meet_a_full_disk_are_written_once_there_is_room(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+@asynccontextmanager
+async def store_on_a_full_disk(tmp_path: Path) -> AsyncIterator[tuple[Hub, HistoryStore]]:
+    """A store fed by a hub, one snapshot written, then the disk full; closed at the end."""
     hub = Hub()
     store = HistoryStore(HistoryConfig(path=tmp_path / "h.db"), ManualClock(T0))
     await store.start(hub)
@@ -267,6 +268,15 @@ async def test_live_values_that_meet_a_full_disk_are_written_once_there_is_room(
         hub.publish(live_snapshot(T0))
         await store.settled()
         await disk_full(store)
+        yield hub, store
+    finally:
+        await store.close()
+
+
+async def test_live_values_that_meet_a_full_disk_are_written_once_there_is_room(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with store_on_a_full_disk(tmp_path) as (hub, store):
         hub.publish(live_snapshot(T0 + 300))
         hub.publish(live_snapshot(T0 + 600))
         await store.settled()
@@ -286,21 +296,13 @@ async def test_live_values_that_meet_a_full_disk_are_written_once_there_is_room(
         (series,) = [s for s in await store.series("roof") if s.device == "D7"]
         times = [t for t, _ in await store.samples(series.id)]
         assert times == [T0, T0 + 300, T0 + 600, T0 + 900]
-    finally:
-        await store.close()
 
 
 async def test_what_a_full_disk_keeps_in_memory_is_bounded_oldest_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(history_module, "UNWRITTEN_LIMIT", 1000)
-    hub = Hub()
-    store = HistoryStore(HistoryConfig(path=tmp_path / "h.db"), ManualClock(T0))
-    await store.start(hub)
-    try:
-        hub.publish(live_snapshot(T0))
-        await store.settled()
-        await disk_full(store)
+    async with store_on_a_full_disk(tmp_path) as (hub, store):
         for step in (1, 2, 3):
             hub.publish(live_snapshot(T0 + 300 * step))
         await store.settled()
@@ -315,20 +317,12 @@ async def test_what_a_full_disk_keeps_in_memory_is_bounded_oldest_first(
         ]
         (first,) = [s for s in await store.series("roof") if s.device == "D0"]
         assert T0 + 300 not in [t for t, _ in await store.samples(first.id)]
-    finally:
-        await store.close()
 
 
 async def test_unwritten_samples_at_shutdown_are_reported_lost(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    hub = Hub()
-    store = HistoryStore(HistoryConfig(path=tmp_path / "h.db"), ManualClock(T0))
-    await store.start(hub)
-    hub.publish(live_snapshot(T0))
-    await store.settled()
-    await disk_full(store)
-    hub.publish(live_snapshot(T0 + 300))
-    await store.close()
+    async with store_on_a_full_disk(tmp_path) as (hub, store):
+        hub.publish(live_snapshot(T0 + 300))
     assert "history: 400 samples could not be written before shutdown and are lost" in caplog.text
     assert store.status().dropped == 400
