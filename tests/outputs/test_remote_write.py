@@ -334,3 +334,25 @@ async def test_samples_the_queue_file_cannot_take_go_in_with_the_next_ones(
     await until(drained(sink, 900))
     assert receiver.sample_count == 900
     assert sink.status().dropped == {}
+
+
+async def test_a_backfill_faster_than_the_receiver_waits_for_room_and_loses_nothing(
+    receiver: Receiver, sinks: Sinks
+) -> None:
+    receiver.delay, receiver.delayed = 0.02, 10**6  # every request a little slow
+    sink = await sinks.start(await receiver.start(), max_queue_samples=100, batch_size=25)
+    await sink.add(history(20))
+    await until(drained(sink, 20))  # the receiver has taken a batch: it is taking samples
+    for part in range(6):
+        await sink.add(history(80, start=T0 + 86400 * part))
+        assert sink.status().queued <= 100
+    await until(drained(sink, 500))
+    assert sink.status().dropped == {}
+    assert receiver.sample_count == 500
+
+
+async def test_a_backfill_does_not_wait_for_a_receiver_that_takes_nothing(sinks: Sinks) -> None:
+    sink = await sinks.start(f"http://127.0.0.1:{free_port()}/api/v1/write", max_queue_samples=100)
+    for part in range(3):
+        await asyncio.wait_for(sink.add(history(80, start=T0 + 86400 * part)), 5)
+    assert (sink.status().queued, sink.status().dropped) == (100, {"queue_full": 140})

@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import logging
 import math
 import random
 import struct
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,6 +59,9 @@ from solar2prom.outputs.history_config import RemoteWriteConfig
 from solar2prom.outputs.worker import UNWRITTEN_LIMIT, OrderedWorker, Unwritten
 
 log = logging.getLogger(__name__)
+
+# A backfill waits for room in the queue only while the receiver took a batch this recently.
+STALLED = 120.0
 
 
 Labels = tuple[tuple[str, str], ...]
@@ -195,11 +200,11 @@ class DiskQueue:
             (count,),
         ).fetchall()
         out = []
-        for seq, series, text, time, value in rows:
+        for seq, series, text, ms, value in rows:
             labels = self._labels.get(series)
             if labels is None:
                 labels = self._labels[series] = tuple((k, v) for k, v in json.loads(text))
-            out.append(Queued(seq, labels, time, value))
+            out.append(Queued(seq, labels, ms, value))
         return out
 
     def remove_through(self, seq: int) -> None:
@@ -318,6 +323,8 @@ class RemoteWriteSink:
         self._unqueued: Unwritten[QueueItem] = Unwritten(UNWRITTEN_LIMIT)
         self._selector = SampleSelector()
         self._wake = asyncio.Event()
+        self._room = asyncio.Event()  # set whenever sent samples leave the queue
+        self._taken_at: float | None = None  # monotonic time the receiver last took a batch
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._sent = 0
@@ -347,8 +354,23 @@ class RemoteWriteSink:
             self._submit(samples)
 
     async def add(self, samples: Sequence[Sample]) -> None:
-        """Queue samples that did not come through the hub (backfill); wait until queued."""
+        """Queue samples that did not come through the hub (backfill); wait until queued.
+
+        While the queue has no room for them and the receiver is taking samples, this waits
+        for room first: a backfill faster than the receiver would otherwise push its own
+        oldest samples out of the queue. A receiver that has taken nothing for `STALLED`
+        seconds is not waited for (the queue then drops its oldest, as for live values).
+        """
+        limit = self.config.max_queue_samples
+        need = min(len(samples), limit)
+        while self._open().size + need > limit and self._receiver_taking():
+            self._room.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._room.wait(), STALLED)
         await self._submit(samples)
+
+    def _receiver_taking(self) -> bool:
+        return self._taken_at is not None and time.monotonic() - self._taken_at < STALLED
 
     def _labels(self, sample: Sample) -> Labels:
         labels = {k: v for k, v in series_labels(sample.source, sample.reading) if v}
@@ -406,6 +428,7 @@ class RemoteWriteSink:
                 continue
             failures = 0
             await self._worker.run(self._open().remove_through, max(q.seq for q in batch))
+            self._room.set()
 
     async def _back_off(self, failures: int, reason: str, retry_after: float | None) -> None:
         self._retries += 1
@@ -422,6 +445,7 @@ class RemoteWriteSink:
         if result is Verdict.TAKEN:
             self._sent += len(part)
             self._last_success = self._clock.now()
+            self._taken_at = time.monotonic()
             self._last_error = None
             return False
         if len(part) == 1 or result is Verdict.REFUSED:
