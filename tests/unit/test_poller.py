@@ -210,3 +210,15 @@ async def test_feeds_have_their_own_intervals_and_never_overlap(clock: ManualClo
     await run_for(poller, clock, 600)
     assert overlaps == 0
     assert 9 <= fast.calls <= 11
+
+
+async def test_a_counter_two_feeds_carry_shows_the_newer_higher_value(clock: ManualClock) -> None:
+    # The frequent feed moves the lifetime on; the slow one still holds its older reading.
+    frequent = Script(*(lifetime(100 + i) for i in range(20)))
+    slow = Script(lifetime(100))
+    poller, published = make(clock, Feed("frequent", 60, frequent), Feed("slow", 600, slow))
+    await run_for(poller, clock, 60 * 5)
+    seen = [values(s, m.PRODUCTION_ENERGY_TOTAL.name) for s in published]
+    assert seen[-1] == [104]
+    assert all(len(v) == 1 for v in seen)
+    assert [v[0] for v in seen] == sorted(v[0] for v in seen)

@@ -24,6 +24,7 @@ from solar2prom.core.model import (
     BudgetStatus,
     Device,
     FeedResult,
+    MetricType,
     Reading,
     Site,
     Snapshot,
@@ -73,6 +74,10 @@ def backoff_delay(feed: Feed, failures: int, error: SourceError, rng: random.Ran
     if error.retry_after is not None:
         delay = max(delay, error.retry_after)
     return delay
+
+
+def _older_count(reading: Reading, held: Reading) -> bool:
+    return reading.metric.type is MetricType.COUNTER and reading.value < held.value
 
 
 class SourcePoller:
@@ -207,7 +212,11 @@ class SourcePoller:
             for device in state.result.devices:
                 devices[(device.site, device.id)] = device
             for reading in state.result.readings:
-                readings[reading.key] = reading
+                held = readings.get(reading.key)
+                # Two feeds may carry one counter, each as fresh as its last poll: the
+                # higher value is the newer, and a counter never goes backwards.
+                if held is None or not _older_count(reading, held):
+                    readings[reading.key] = reading
         status = self.source.status()
         return Snapshot(
             source=self.source.name,
