@@ -22,7 +22,7 @@ from solar2prom.core.poller import SourcePoller
 from solar2prom.outputs.history import HistoryStore
 from solar2prom.outputs.http import build_app
 from solar2prom.outputs.mqtt import MqttOutput
-from solar2prom.outputs.prometheus import PrometheusOutput
+from solar2prom.outputs.prometheus import Chunks, PrometheusOutput, render_outputs
 from solar2prom.outputs.remote_write import RemoteWriteSink
 from solar2prom.outputs.web_security import protect, server_tls
 from solar2prom.sources.base import Source, SourceContext
@@ -58,13 +58,14 @@ class Application:
         self.clock = clock
         self.state_dir = state_dir or config.state_dir or default_state_dir()
         self.hub = Hub()
-        self.prometheus = PrometheusOutput(self.hub)
         self.mqtt = MqttOutput(config.mqtt, self.hub) if config.mqtt is not None else None
         self.history = HistoryStore(config.history, clock) if config.history else None
         self.web_settings = config.web.load() if config.web is not None else None
         self.remote_writers = [
             RemoteWriteSink(remote, clock, self.state_dir) for remote in config.remote_write
         ]
+        self._keeping = False  # the history store and remote write queues are open
+        self.prometheus = PrometheusOutput(self.hub, self._outputs_health)
         self.sources: list[Source] = []
         self.pollers: list[SourcePoller] = []
         for source_config in config.sources:
@@ -131,6 +132,13 @@ class Application:
             await self.history.start(self.hub)
         for sink in self.remote_writers:
             await sink.start(self.hub)
+        self._keeping = True
+
+    def _outputs_health(self) -> Chunks:
+        if not self._keeping:  # `collect` polls without keeping anything
+            return {}
+        history = self.history.status() if self.history is not None else None
+        return render_outputs(history, [sink.status() for sink in self.remote_writers])
 
     def output_status(self) -> dict[str, Any]:
         """The history store and remote write receivers, for /healthz."""

@@ -16,7 +16,14 @@ from solar2prom.core.model import (
     SourceHealth,
     SourceState,
 )
-from solar2prom.outputs.prometheus import PrometheusOutput, assemble, render_snapshot
+from solar2prom.outputs.history import HistoryStatus
+from solar2prom.outputs.prometheus import (
+    PrometheusOutput,
+    assemble,
+    render_outputs,
+    render_snapshot,
+)
+from solar2prom.outputs.remote_write import RemoteWriteStatus
 
 STRING_VOLTAGE = Metric(
     "test_pv_voltage_volts", "String voltage.", MetricType.GAUGE, labels=("string",)
@@ -118,4 +125,48 @@ async def test_gzip_variant_is_computed_once_per_change() -> None:
     await output.settled()
     second = await output.gzipped()
     assert b"} 2.0" in gzip.decompress(second.body)
+    output.close()
+
+
+def remote(sent: int, dropped: dict[str, int]) -> RemoteWriteStatus:
+    return RemoteWriteStatus("http://vm:8428/api/v1/write", 5, 2, sent, dropped, 3, 200.0, None)
+
+
+async def test_the_outputs_health_follows_them_between_snapshots() -> None:
+    history = HistoryStatus("h.db", 1200, 0, 0, 0, 150.0, None)
+    remotes = [remote(1000, {})]
+    output = PrometheusOutput(outputs=lambda: render_outputs(history, remotes))
+    output.on_snapshot(snapshot("a", 1))
+    await output.settled()
+    first = output.exposition()
+    url = (("url", "http://vm:8428/api/v1/write"),)
+    assert (
+        samples(first.body.decode()).items()
+        >= {
+            ("solar_history_samples_written_total", ()): 1200,
+            ("solar_history_samples_waiting", ()): 0,
+            ("solar_history_samples_dropped_total", ()): 0,
+            ("solar_history_write_failing", ()): 0,
+            ("solar_history_last_write_timestamp_seconds", ()): 150.0,
+            ("solar_remote_write_samples_sent_total", url): 1000,
+            ("solar_remote_write_samples_queued", url): 7,  # on disk and waiting in memory
+            ("solar_remote_write_retries_total", url): 3,
+            ("solar_remote_write_last_success_timestamp_seconds", url): 200.0,
+        }.items()
+    )
+    assert b"solar_remote_write_samples_dropped_total" not in first.body
+    assert output.exposition().body is first.body  # nothing moved: still the cached bytes
+
+    history = HistoryStatus("h.db", 1200, 0, 400, 0, 150.0, "OperationalError: disk is full")
+    remotes = [remote(1000, {"too_old": 4})]
+    text = output.exposition().body.decode()
+    assert samples(text)[("solar_history_write_failing", ())] == 1
+    assert samples(text)[("solar_history_samples_waiting", ())] == 400
+    key = ("solar_remote_write_samples_dropped_total", (("reason", "too_old"), *url))
+    assert samples(text)[key] == 4
+    openmetrics = output.exposition(openmetrics=True).body.decode()
+    assert {f.name for f in parse_om(openmetrics)} >= {
+        "solar_history_samples_written",
+        "solar_remote_write_samples_dropped",
+    }
     output.close()

@@ -1,4 +1,5 @@
-"""The vendor-neutral core metrics (SPEC §6.1) and the collector health metrics (SPEC §6.2).
+"""The vendor-neutral core metrics (SPEC §6.1), the collector health metrics (SPEC §6.2) and
+the health of the outputs that keep data (history store, remote write).
 
 Vendor parsers emit readings of the core metrics next to their own `<vendor>_` details; the
 shipped dashboard and alerts use only what is declared here.
@@ -170,4 +171,82 @@ DATA_TIMESTAMP = Metric(
     G,
     Unit.SECONDS,
     Scope.SITE,
+)
+
+# --- the outputs' own health (no source: they serve every source) ----------------------------
+# GLOBAL scope: labels are only the metric's own.
+HISTORY_WRITTEN = Metric(
+    "solar_history_samples_written_total",
+    "Samples written to the history store since solar2prom started.",
+    C,
+    Unit.NONE,
+    Scope.GLOBAL,
+)
+HISTORY_WAITING = Metric(
+    "solar_history_samples_waiting",
+    "Samples of failed writes to the history store, kept to write with the next batch.",
+    G,
+    Unit.NONE,
+    Scope.GLOBAL,
+)
+HISTORY_DROPPED = Metric(
+    "solar_history_samples_dropped_total",
+    "Samples the history store could not write and gave up.",
+    C,
+    Unit.NONE,
+    Scope.GLOBAL,
+)
+HISTORY_FAILING = Metric(
+    "solar_history_write_failing",
+    "1 while the last write to the history store failed, else 0.",
+    G,
+    Unit.NONE,
+    Scope.GLOBAL,
+)
+HISTORY_LAST_WRITE = Metric(
+    "solar_history_last_write_timestamp_seconds",
+    "When the history store last wrote a batch.",
+    G,
+    Unit.SECONDS,
+    Scope.GLOBAL,
+)
+REMOTE_WRITE_SENT = Metric(
+    "solar_remote_write_samples_sent_total",
+    "Samples a remote write receiver took since solar2prom started.",
+    C,
+    Unit.NONE,
+    Scope.GLOBAL,
+    ("url",),
+)
+REMOTE_WRITE_DROPPED = Metric(
+    "solar_remote_write_samples_dropped_total",
+    "Samples given up for a remote write receiver, by reason.",
+    C,
+    Unit.NONE,
+    Scope.GLOBAL,
+    ("url", "reason"),
+)
+REMOTE_WRITE_QUEUED = Metric(
+    "solar_remote_write_samples_queued",
+    "Samples waiting for a remote write receiver (on disk, and in memory while the disk is full).",
+    G,
+    Unit.NONE,
+    Scope.GLOBAL,
+    ("url",),
+)
+REMOTE_WRITE_RETRIES = Metric(
+    "solar_remote_write_retries_total",
+    "Requests to a remote write receiver that will be sent again (5xx, 429, timeouts).",
+    C,
+    Unit.NONE,
+    Scope.GLOBAL,
+    ("url",),
+)
+REMOTE_WRITE_LAST_SUCCESS = Metric(
+    "solar_remote_write_last_success_timestamp_seconds",
+    "When a remote write receiver last took a batch.",
+    G,
+    Unit.SECONDS,
+    Scope.GLOBAL,
+    ("url",),
 )

@@ -17,6 +17,8 @@ Series rendered per source (labels after the metric name)::
     solar_site_info{source,site,vendor,name,...} 1
     solar_device_info{source,site,device,kind,model,firmware,name} 1
     <every reading>{source,site[,device][,own labels]} value
+
+and, once per exposition, the outputs that keep data (`render_outputs`).
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ import asyncio
 import gzip
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from prometheus_client import utils as _prom_utils
 
@@ -36,6 +38,10 @@ from solar2prom.core import metrics as m
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import Metric, MetricType, Snapshot
 from solar2prom.core.samples import series_labels
+
+if TYPE_CHECKING:
+    from solar2prom.outputs.history import HistoryStatus
+    from solar2prom.outputs.remote_write import RemoteWriteStatus
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,8 @@ format_value = cast(Callable[[float], str], _prom_utils.floatToGoString)
 
 # family name -> (metric, rendered sample lines of one source)
 Chunks = dict[str, tuple[Metric, bytes]]
+# The outputs' chunks sit next to the sources' under a name no source can have.
+OUTPUTS = " outputs"
 
 
 def escape_label_value(value: str) -> str:
@@ -123,6 +131,40 @@ def render_snapshot(snap: Snapshot) -> Chunks:
     return fam.chunks()
 
 
+def render_outputs(history: HistoryStatus | None, remotes: Sequence[RemoteWriteStatus]) -> Chunks:
+    """The health of the history store and of each remote write receiver::
+
+    solar_history_samples_written_total 1200
+    solar_history_samples_waiting 0
+    solar_history_samples_dropped_total 0
+    solar_history_write_failing 0
+    solar_history_last_write_timestamp_seconds 1.7e9
+    solar_remote_write_samples_sent_total{url} 1200
+    solar_remote_write_samples_dropped_total{url,reason} 3
+    solar_remote_write_samples_queued{url} 0
+    solar_remote_write_retries_total{url} 2
+    solar_remote_write_last_success_timestamp_seconds{url} 1.7e9
+    """
+    fam = _Families()
+    if history is not None:
+        fam.add(m.HISTORY_WRITTEN, (), history.written)
+        fam.add(m.HISTORY_WAITING, (), history.unwritten)
+        fam.add(m.HISTORY_DROPPED, (), history.dropped)
+        fam.add(m.HISTORY_FAILING, (), 1.0 if history.last_error else 0.0)
+        if history.last_write is not None:
+            fam.add(m.HISTORY_LAST_WRITE, (), history.last_write)
+    for remote in remotes:
+        url = (("url", remote.url),)
+        fam.add(m.REMOTE_WRITE_SENT, url, remote.sent)
+        for reason, count in sorted(remote.dropped.items()):
+            fam.add(m.REMOTE_WRITE_DROPPED, (*url, ("reason", reason)), count)
+        fam.add(m.REMOTE_WRITE_QUEUED, url, remote.queued + remote.unqueued)
+        fam.add(m.REMOTE_WRITE_RETRIES, url, remote.retries)
+        if remote.last_success is not None:
+            fam.add(m.REMOTE_WRITE_LAST_SUCCESS, url, remote.last_success)
+    return fam.chunks()
+
+
 @dataclass(frozen=True, slots=True)
 class Exposition:
     body: bytes
@@ -151,8 +193,11 @@ def assemble(per_source: Mapping[str, Chunks], openmetrics: bool) -> bytes:
 class PrometheusOutput:
     """Keeps the rendered exposition of every source current; hands out cached bytes."""
 
-    def __init__(self, hub: Hub | None = None) -> None:
+    def __init__(self, hub: Hub | None = None, outputs: Callable[[], Chunks] | None = None) -> None:
+        """`outputs` renders the outputs' health (`render_outputs`); it runs at every scrape,
+        as those figures move between snapshots, and costs a few lines."""
         self._chunks: dict[str, Chunks] = {}
+        self._outputs = outputs
         self._cache: dict[tuple[bool, bool], bytes] = {}  # (openmetrics, gzipped) -> body
         # One thread: rendering is pure Python, so parallel renders would only fight over the
         # interpreter lock with the event loop that answers scrapes.
@@ -196,6 +241,10 @@ class PrometheusOutput:
             await asyncio.gather(*list(self._tasks))
 
     def exposition(self, openmetrics: bool = False) -> Exposition:
+        if self._outputs is not None:
+            outputs = self._outputs()
+            if outputs != self._chunks.get(OUTPUTS):
+                self._store(OUTPUTS, outputs)
         body = self._cache.get((openmetrics, False))
         if body is None:
             body = self._cache[(openmetrics, False)] = assemble(self._chunks, openmetrics)
