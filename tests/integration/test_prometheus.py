@@ -28,6 +28,23 @@ def total(text: str, name: str) -> float | None:
     return sum(values) if values else None
 
 
+def scraping(tmp_path: Path, exporter: int, port: int, *, remote_write: bool = False) -> list[str]:
+    """A real Prometheus on `port` scraping solar2prom on `exporter` every second."""
+    (tmp_path / "prometheus.yml").write_text(
+        "global: {scrape_interval: 1s}\n"
+        "scrape_configs:\n"
+        "  - job_name: solar2prom\n"
+        f"    static_configs: [{{targets: ['127.0.0.1:{exporter}']}}]\n"
+    )
+    command = [
+        require_program("prometheus"),
+        f"--config.file={tmp_path / 'prometheus.yml'}",
+        f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    return [*command, "--web.enable-remote-write-receiver"] if remote_write else command
+
+
 def test_promtool_accepts_the_exposition(tmp_path: Path, sim_url: str) -> None:
     promtool = require_program("promtool")
     config = write_config(tmp_path, sim_url, free_port())
@@ -51,21 +68,9 @@ def test_promtool_accepts_the_exposition(tmp_path: Path, sim_url: str) -> None:
 async def test_prometheus_scrapes_run_and_promql_returns_the_value(
     tmp_path: Path, sim_url: str
 ) -> None:
-    prometheus = require_program("prometheus")
     exporter_port, prom_port = free_port(), free_port()
     config = write_config(tmp_path, sim_url, exporter_port)
-    (tmp_path / "prometheus.yml").write_text(
-        "global: {scrape_interval: 1s}\n"
-        "scrape_configs:\n"
-        "  - job_name: solar2prom\n"
-        f"    static_configs: [{{targets: ['127.0.0.1:{exporter_port}']}}]\n"
-    )
-    prometheus_command = [
-        prometheus,
-        f"--config.file={tmp_path / 'prometheus.yml'}",
-        f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-        f"--web.listen-address=127.0.0.1:{prom_port}",
-    ]
+    prometheus_command = scraping(tmp_path, exporter_port, prom_port)
     metrics_url = f"http://127.0.0.1:{exporter_port}/metrics"
     query = f"http://127.0.0.1:{prom_port}/api/v1/query?query=sum({LIFETIME}{{source='roof'}})"
     with (
@@ -98,7 +103,6 @@ async def test_the_history_and_remote_write_health_reach_prometheus(
 ) -> None:
     """The daemon keeps history and remote-writes to the Prometheus that scrapes it: the
     outputs' own series are scraped, pass promtool, and say what really happened."""
-    prometheus = require_program("prometheus")
     promtool = require_program("promtool")
     exporter_port, prom_port = free_port(), free_port()
     config = write_config(tmp_path, sim_url, exporter_port)
@@ -108,19 +112,7 @@ async def test_the_history_and_remote_write_health_reach_prometheus(
         + "history: {path: history.db}\n"
         + f"remote_write: [{{url: '{receiver}', external_labels: {{job: written}}}}]\n"
     )
-    (tmp_path / "prometheus.yml").write_text(
-        "global: {scrape_interval: 1s}\n"
-        "scrape_configs:\n"
-        "  - job_name: solar2prom\n"
-        f"    static_configs: [{{targets: ['127.0.0.1:{exporter_port}']}}]\n"
-    )
-    prometheus_command = [
-        prometheus,
-        f"--config.file={tmp_path / 'prometheus.yml'}",
-        f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-        f"--web.listen-address=127.0.0.1:{prom_port}",
-        "--web.enable-remote-write-receiver",
-    ]
+    prometheus_command = scraping(tmp_path, exporter_port, prom_port, remote_write=True)
     api = f"http://127.0.0.1:{prom_port}/api/v1/query"
 
     async def value(promql: str) -> float | None:
