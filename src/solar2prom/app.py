@@ -7,9 +7,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -21,8 +19,9 @@ from solar2prom.core.night import LateBoundSun, NeverSleep, NightPolicy, SunWind
 from solar2prom.core.poller import SourcePoller
 from solar2prom.outputs.history import HistoryStore
 from solar2prom.outputs.http import build_app
+from solar2prom.outputs.keeping import KeepingStatus
 from solar2prom.outputs.mqtt import MqttOutput
-from solar2prom.outputs.prometheus import Chunks, PrometheusOutput, render_outputs
+from solar2prom.outputs.prometheus import PrometheusOutput, render_outputs
 from solar2prom.outputs.remote_write import RemoteWriteSink
 from solar2prom.outputs.web_security import protect, server_tls
 from solar2prom.sources.base import Source, SourceContext
@@ -65,7 +64,7 @@ class Application:
             RemoteWriteSink(remote, clock, self.state_dir) for remote in config.remote_write
         ]
         self._keeping = False  # the history store and remote write queues are open
-        self.prometheus = PrometheusOutput(self.hub, self._outputs_health)
+        self.prometheus = PrometheusOutput(self.hub, lambda: render_outputs(self.keeping_status()))
         self.sources: list[Source] = []
         self.pollers: list[SourcePoller] = []
         for source_config in config.sources:
@@ -93,7 +92,7 @@ class Application:
         # A bad history path fails here, before the port is bound.
         await self.start_history()
         app = build_app(
-            self.hub, self.prometheus, self.clock.now, self.source_names, self.output_status
+            self.hub, self.prometheus, self.clock.now, self.source_names, self.keeping_status
         )
         ssl_context = None
         if self.web_settings is not None:
@@ -134,20 +133,12 @@ class Application:
             await sink.start(self.hub)
         self._keeping = True
 
-    def _outputs_health(self) -> Chunks:
-        if not self._keeping:  # `collect` polls without keeping anything
-            return {}
+    def keeping_status(self) -> KeepingStatus:
+        """The history store and remote write receivers, once open (`collect` keeps nothing)."""
+        if not self._keeping:
+            return KeepingStatus()
         history = self.history.status() if self.history is not None else None
-        return render_outputs(history, [sink.status() for sink in self.remote_writers])
-
-    def output_status(self) -> dict[str, Any]:
-        """The history store and remote write receivers, for /healthz."""
-        status: dict[str, Any] = {}
-        if self.history is not None:
-            status["history"] = asdict(self.history.status())
-        if self.remote_writers:
-            status["remote_write"] = [asdict(sink.status()) for sink in self.remote_writers]
-        return status
+        return KeepingStatus(history, tuple(sink.status() for sink in self.remote_writers))
 
     async def close_history(self) -> None:
         """Write what is pending and close; queued remote writes wait on disk for next time."""

@@ -14,6 +14,9 @@ import pytest
 from solar2prom.core import metrics as m
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import Reading, Snapshot, SourceHealth, SourceState
+from solar2prom.outputs.history import HistoryStatus
+from solar2prom.outputs.keeping import KeepingStatus
+from solar2prom.outputs.remote_write import RemoteWriteStatus
 from solar2prom.outputs.status_page import StatusPage, render_status_page
 from solar2prom.outputs.web.chart import day_bounds, nice_ceiling, production_chart
 from solar2prom.outputs.web.production import Point, ProductionLog
@@ -148,3 +151,46 @@ def test_a_long_gap_breaks_the_line() -> None:
 )
 def test_the_scale_ends_on_a_round_number(peak: float, top: float) -> None:
     assert nice_ceiling(peak) == top
+
+
+def test_kept_data_says_whether_the_store_and_receivers_keep_up() -> None:
+    now = synthetic.NOW
+    keeping = KeepingStatus(
+        HistoryStatus(
+            "/var/lib/solar2prom/history.db",
+            12_345,
+            0,
+            400,
+            0,
+            now - 300,
+            "OperationalError: database or disk is full",
+        ),
+        (
+            RemoteWriteStatus("http://vm:8428/api/v1/write", 0, 0, 9_000, {}, 0, now - 60, None),
+            RemoteWriteStatus(
+                "https://mimir.example.net/api/v1/push",
+                5_000,
+                0,
+                0,
+                {"refused": 1_000},
+                12,
+                None,
+                "HTTP 401 <unauthorized>",
+            ),
+        ),
+    )
+    html = render_status_page(["synth"], {"synth": synthetic.snapshot()}, now, keeping=keeping)
+    text = page_text(html)
+    assert (
+        "Kept data History store /var/lib/solar2prom/history.db Failing Last write 5 min ago"
+        in text
+    )
+    assert "Written 12,345 samples since start Waiting 400 samples kept for the next write" in text
+    assert "Last error OperationalError: database or disk is full" in text
+    assert "Remote write http://vm:8428/api/v1/write OK Last success 60 s ago" in text
+    assert "Waiting 0 samples Sent 9,000 samples since start Dropped none Last error none" in text
+    assert "Remote write https://mimir.example.net/api/v1/push Failing Last success never" in text
+    assert "Dropped 1,000 samples refused Last error HTTP 401 <unauthorized>" in text
+    assert "&lt;unauthorized&gt;" in html
+    bare = page_text(render_status_page(["synth"], {}, now, keeping=KeepingStatus()))
+    assert "Kept data" not in bare

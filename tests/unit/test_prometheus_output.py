@@ -17,6 +17,7 @@ from solar2prom.core.model import (
     SourceState,
 )
 from solar2prom.outputs.history import HistoryStatus
+from solar2prom.outputs.keeping import KeepingStatus
 from solar2prom.outputs.prometheus import (
     PrometheusOutput,
     assemble,
@@ -134,8 +135,8 @@ def remote(sent: int, dropped: dict[str, int]) -> RemoteWriteStatus:
 
 async def test_the_outputs_health_follows_them_between_snapshots() -> None:
     history = HistoryStatus("h.db", 1200, 0, 0, 0, 150.0, None)
-    remotes = [remote(1000, {})]
-    output = PrometheusOutput(outputs=lambda: render_outputs(history, remotes))
+    remotes = (remote(1000, {}),)
+    output = PrometheusOutput(outputs=lambda: render_outputs(KeepingStatus(history, remotes)))
     output.on_snapshot(snapshot("a", 1))
     await output.settled()
     first = output.exposition()
@@ -158,7 +159,7 @@ async def test_the_outputs_health_follows_them_between_snapshots() -> None:
     assert output.exposition().body is first.body  # nothing moved: still the cached bytes
 
     history = HistoryStatus("h.db", 1200, 0, 400, 0, 150.0, "OperationalError: disk is full")
-    remotes = [remote(1000, {"too_old": 4})]
+    remotes = (remote(1000, {"too_old": 4}),)
     text = output.exposition().body.decode()
     assert samples(text)[("solar_history_write_failing", ())] == 1
     assert samples(text)[("solar_history_samples_waiting", ())] == 400

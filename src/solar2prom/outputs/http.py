@@ -5,13 +5,14 @@ Handlers read what the hub and the Prometheus output already hold; none of them 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import hdrs, web
 
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import Snapshot
+from solar2prom.outputs.keeping import KeepingStatus
 from solar2prom.outputs.prometheus import PrometheusOutput
 from solar2prom.outputs.status_page import StatusPage
 
@@ -49,7 +50,7 @@ def build_app(
     prometheus: PrometheusOutput,
     now: Callable[[], float],
     sources: list[str],
-    outputs: Callable[[], Mapping[str, Any]] = dict,
+    keeping: Callable[[], KeepingStatus] = KeepingStatus,
 ) -> web.Application:
     async def metrics(request: web.Request) -> web.Response:
         openmetrics = OPENMETRICS in request.headers.get("Accept", "")
@@ -72,14 +73,14 @@ def build_app(
                 name: _health(snapshots[name]) if name in snapshots else {"state": "starting"}
                 for name in sources
             },
-            **outputs(),
+            **keeping().as_json(),
         }
         return web.json_response(body)
 
     status_page = StatusPage(hub)  # subscribes now: keeps today's production for the charts
 
     async def index(_: web.Request) -> web.Response:
-        page = status_page.render(sources, now())
+        page = status_page.render(sources, now(), keeping())
         return web.Response(text=page, content_type="text/html", charset="utf-8")
 
     app = web.Application()

@@ -27,7 +27,7 @@ import asyncio
 import gzip
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
@@ -40,8 +40,7 @@ from solar2prom.core.model import Metric, MetricType, Snapshot
 from solar2prom.core.samples import series_labels
 
 if TYPE_CHECKING:
-    from solar2prom.outputs.history import HistoryStatus
-    from solar2prom.outputs.remote_write import RemoteWriteStatus
+    from solar2prom.outputs.keeping import KeepingStatus
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ def render_snapshot(snap: Snapshot) -> Chunks:
     return fam.chunks()
 
 
-def render_outputs(history: HistoryStatus | None, remotes: Sequence[RemoteWriteStatus]) -> Chunks:
+def render_outputs(keeping: KeepingStatus) -> Chunks:
     """The health of the history store and of each remote write receiver::
 
     solar_history_samples_written_total 1200
@@ -146,6 +145,7 @@ def render_outputs(history: HistoryStatus | None, remotes: Sequence[RemoteWriteS
     solar_remote_write_last_success_timestamp_seconds{url} 1.7e9
     """
     fam = _Families()
+    history = keeping.history
     if history is not None:
         fam.add(m.HISTORY_WRITTEN, (), history.written)
         fam.add(m.HISTORY_WAITING, (), history.unwritten)
@@ -153,7 +153,7 @@ def render_outputs(history: HistoryStatus | None, remotes: Sequence[RemoteWriteS
         fam.add(m.HISTORY_FAILING, (), 1.0 if history.last_error else 0.0)
         if history.last_write is not None:
             fam.add(m.HISTORY_LAST_WRITE, (), history.last_write)
-    for remote in remotes:
+    for remote in keeping.remote_write:
         url = (("url", remote.url),)
         fam.add(m.REMOTE_WRITE_SENT, url, remote.sent)
         for reason, count in sorted(remote.dropped.items()):

@@ -5,7 +5,8 @@ script, nothing else to fetch, readable on a phone; the browser reloads it every
 source says whether it is up, down or asleep for the night, when it last succeeded and polls
 next, its last error in the source's own plain words, and the calls left in its budgets.
 Each site shows its power now, its energy today and a chart of today's production, kept in
-memory from the snapshots the hub announces (`StatusPage`).
+memory from the snapshots the hub announces (`StatusPage`). Where the config keeps data, the
+history store and each remote write receiver say whether they keep up.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from solar2prom.core import metrics as m
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import BudgetStatus, Scope, Site, Snapshot, SourceHealth, SourceState
 from solar2prom.core.timezones import resolve_timezone
+from solar2prom.outputs.keeping import KeepingStatus
 from solar2prom.outputs.web.chart import day_bounds, format_watts, production_chart
 from solar2prom.outputs.web.production import ProductionLog
 
@@ -42,8 +44,8 @@ class StatusPage:
         self.production = ProductionLog()
         hub.subscribe(self.production.on_snapshot)
 
-    def render(self, names: Sequence[str], now: float) -> str:
-        return render_status_page(names, self._hub.snapshots, now, self.production)
+    def render(self, names: Sequence[str], now: float, keeping: KeepingStatus | None = None) -> str:
+        return render_status_page(names, self._hub.snapshots, now, self.production, keeping)
 
 
 def _span(seconds: float) -> str:
@@ -121,10 +123,12 @@ def _notes(notes: Sequence[str]) -> str:
     return f"<dt>Notes</dt><dd><details>{summary}<ul class=notes>{items}</ul></details></dd>"
 
 
+def _error(text: str | None) -> str:
+    return f"<span class=error>{escape(text)}</span>" if text else "none"
+
+
 def _source_card(name: str, vendor: str, health: SourceHealth, now: float) -> str:
     label, meaning = STATES[health.state]
-    error = health.last_error
-    error_html = f"<span class=error>{escape(error)}</span>" if error else "none"
     return (
         f'<article class=card id="source-{escape(name)}"><div class=card-head>'
         f"<div><h3>{escape(name)}</h3><small>{escape(vendor)}</small></div>"
@@ -132,7 +136,7 @@ def _source_card(name: str, vendor: str, health: SourceHealth, now: float) -> st
         f"</div><p class=muted>{escape(meaning)}</p><dl>"
         f"<dt>Last success</dt><dd>{_when(health.last_success, now)}</dd>"
         f"<dt>Next poll</dt><dd>{_next(health.next_poll, now)}</dd>"
-        f"<dt>Last error</dt><dd>{error_html}</dd>"
+        f"<dt>Last error</dt><dd>{_error(health.last_error)}</dd>"
         f"{_notes(health.notes)}"
         f"<dt>Budget</dt>{_budgets(health.budgets)}"
         "</dl></article>"
@@ -206,13 +210,58 @@ def _site_cards(snapshots: Mapping[str, Snapshot], now: float, log: ProductionLo
     return "".join(cards) or "<p class=muted>No site seen yet.</p>"
 
 
+def _count(n: int, what: str = "samples") -> str:
+    return f"{n:,} {what}"
+
+
+def _keeper_card(title: str, where: str, failing: bool, rows: Sequence[tuple[str, str]]) -> str:
+    label, meaning = ("Failing", "retrying by itself") if failing else ("OK", "keeping up")
+    items = "".join(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in rows)
+    return (
+        f"<article class=card><div class=card-head><div><h3>{escape(title)}</h3>"
+        f"<small>{escape(where)}</small></div>"
+        f'<span class="badge {"down" if failing else "up"}" title="{meaning}">{label}</span>'
+        f"</div><dl>{items}</dl></article>"
+    )
+
+
+def _keeping_cards(keeping: KeepingStatus, now: float) -> str:
+    cards: list[str] = []
+    history = keeping.history
+    if history is not None:
+        rows = [
+            ("Last write", _when(history.last_write, now)),
+            ("Written", f"{_count(history.written)} since start"),
+        ]
+        if history.unwritten:
+            rows.append(("Waiting", f"{_count(history.unwritten)} kept for the next write"))
+        if history.dropped:
+            rows.append(("Lost", _count(history.dropped)))
+        rows.append(("Last error", _error(history.last_error)))
+        cards.append(_keeper_card("History store", history.path, bool(history.last_error), rows))
+    for remote in keeping.remote_write:
+        dropped = ", ".join(f"{_count(n)} {escape(r)}" for r, n in sorted(remote.dropped.items()))
+        rows = [
+            ("Last success", _when(remote.last_success, now)),
+            ("Waiting", _count(remote.queued + remote.unqueued)),
+            ("Sent", f"{_count(remote.sent)} since start"),
+            ("Dropped", dropped or "none"),
+            ("Last error", _error(remote.last_error)),
+        ]
+        cards.append(_keeper_card("Remote write", remote.url, bool(remote.last_error), rows))
+    return "".join(cards)
+
+
 def render_status_page(
     names: Sequence[str],
     snapshots: Mapping[str, Snapshot],
     now: float,
     production: ProductionLog | None = None,
+    keeping: KeepingStatus | None = None,
 ) -> str:
     """The whole page; without a production log, sites are shown without their chart."""
+    kept = _keeping_cards(keeping, now) if keeping is not None else ""
+    kept_section = f"<h2>Kept data</h2><div class=cards>{kept}</div>" if kept else ""
     sources = "".join(
         _source_card(name, snapshots[name].vendor, snapshots[name].health, now)
         if name in snapshots
@@ -228,7 +277,8 @@ def render_status_page(
 <body><header><h1>solar2prom</h1>
 <span class=muted>updated {updated:%H:%M:%S} UTC · reloads every {REFRESH} s</span></header>
 <main><h2>Sources</h2><div class=cards>{sources}</div>
-<h2>Sites</h2><div class=cards>{_site_cards(snapshots, now, production)}</div></main>
+<h2>Sites</h2><div class=cards>{_site_cards(snapshots, now, production)}</div>
+{kept_section}</main>
 <footer class=muted>solar2prom {__version__} · <a href="/metrics">/metrics</a> ·
 <a href="/healthz">/healthz</a></footer>
 </body></html>
