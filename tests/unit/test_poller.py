@@ -222,3 +222,32 @@ async def test_a_counter_two_feeds_carry_shows_the_newer_higher_value(clock: Man
     assert seen[-1] == [104]
     assert all(len(v) == 1 for v in seen)
     assert [v[0] for v in seen] == sorted(v[0] for v in seen)
+
+
+async def test_the_fresh_part_of_a_failed_poll_replaces_only_its_values(
+    clock: ManualClock,
+) -> None:
+    both = FeedResult(
+        readings=(
+            Reading(m.PRODUCTION_POWER, 100, site="s1"),
+            Reading(m.PRODUCTION_POWER, 200, site="s2"),
+            Reading(m.PRODUCTION_ENERGY_TOTAL, 50, site="s1"),
+        )
+    )
+    half = FeedResult(
+        readings=(
+            Reading(m.PRODUCTION_POWER, 110, site="s1"),
+            Reading(m.PRODUCTION_ENERGY_TOTAL, 0, site="s1"),  # a glitch: the guard holds
+        )
+    )
+    script = Script(both, UpdateFailed("batch 2 failed", partial=half))
+    poller, published = make(clock, Feed("rt", 60, script))
+    await run_for(poller, clock, 60 * 2)
+    failed = published[1]
+    assert not failed.health.up
+    assert sorted((r.site, r.metric.name, r.value) for r in failed.readings) == [
+        ("s1", m.PRODUCTION_ENERGY_TOTAL.name, 50),
+        ("s1", m.PRODUCTION_POWER.name, 110),
+        ("s2", m.PRODUCTION_POWER.name, 200),
+    ]
+    assert failed.rejected == {"counter_decrease": 1}

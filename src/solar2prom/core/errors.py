@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from solar2prom.core.model import Reading
+    from solar2prom.core.model import FeedResult, Reading
 
 
 class Solar2PromError(Exception):
@@ -27,6 +27,8 @@ class SourceError(Solar2PromError):
 
     `history` carries past samples the poll had already fetched before it failed (a backfill
     that ran out of budget halfway): they are kept, not thrown away with the failure.
+    `partial` carries the live values of the part of a poll that succeeded (the batches
+    before the one that failed): they replace their older values; the rest stay as they were.
     """
 
     def __init__(
@@ -35,10 +37,12 @@ class SourceError(Solar2PromError):
         *,
         retry_after: float | None = None,
         history: tuple[Reading, ...] = (),
+        partial: FeedResult | None = None,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.history = history
+        self.partial = partial
 
 
 class UpdateFailed(SourceError):

@@ -167,6 +167,8 @@ class SourcePoller:
             raise
         except SourceError as exc:
             self._failed(state, exc, started)
+            if exc.partial is not None:
+                self._keep_partial(state, exc.partial)
             return exc.history
         except Exception as exc:
             # A bug or an unforeseen vendor answer must not kill the poller.
@@ -182,6 +184,15 @@ class SourcePoller:
         state.error = None
         state.next_due = started + feed.interval
         return result.history
+
+    def _keep_partial(self, state: FeedState, partial: FeedResult) -> None:
+        """Fresh values of a poll that failed halfway replace their old values; the others
+        stay, and all of them go stale together if the feed keeps failing."""
+        self._rejected.update(partial.rejected)
+        fresh = self._guard.filter(partial.readings, self._rejected, self.clock.now())
+        kept = {r.key: r for r in state.result.readings} if state.result is not None else {}
+        kept.update((r.key, r) for r in fresh)
+        state.result = FeedResult(partial.sites, partial.devices, tuple(kept.values()))
 
     def _failed(self, state: FeedState, error: SourceError, started: float) -> None:
         state.failures += 1

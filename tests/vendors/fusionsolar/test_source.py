@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from solar2prom.sources.fusionsolar import FusionSolarConfig
 from tests.conftest import ManualClock
 
 REALTIME = {1, 10, 17, 38, 39, 41, 47}
+KPI_PERIOD = re.compile(r"_(hour|day|month|year)_")
 
 
 class Sim:
@@ -249,6 +251,49 @@ async def test_vendor_faults_mark_the_source_down_and_it_recovers(
             simulator.faults.clear()
             clock.advance(400)
             assert (await poller.poll_all()).health.up, fault
+    finally:
+        await app.close_sources()
+    assert simulator.stats.violations == 0
+
+
+async def test_a_poll_that_fails_halfway_keeps_the_batches_it_fetched(
+    simulator: Sim, clock: ManualClock, tmp_path: Path
+) -> None:
+    """getDevRealKpi goes type by type (1, 10, 17, 38, 39, 47 here): the fourth call fails.
+    The source is down, the devices of the first three types show this cycle's values, the
+    others keep the previous cycle's."""
+    type_of = {str(d.dev_id): d.type_id for d in simulator.sim.inventory.devices}
+
+    def by_type(snapshot: Snapshot, types: set[int]) -> dict[tuple[str, str], float]:
+        """Real-time values of the devices of `types` (not the background feed's KPIs)."""
+        return {
+            (r.device, r.metric.name): r.value
+            for r in snapshot.readings
+            if type_of.get(r.device) in types and not KPI_PERIOD.search(r.metric.name)
+        }
+
+    app = app_for(simulator.url, clock, tmp_path)
+    (poller,) = app.pollers
+    try:
+        before = await poller.poll_all()
+        assert before.health.up
+        clock.advance(400)
+        simulator.faults.update(
+            {"fault_apis": ["getDevRealKpi"], "fault_skip": 3, "http_error_next": 1}
+        )
+        halfway = await poller.poll_all()
+        assert not halfway.health.up
+        assert halfway.health.last_error == "getDevRealKpi: HTTP 503"
+        fetched, missed = {1, 10, 17}, {38, 39, 47}
+        assert by_type(halfway, missed) == by_type(before, missed)  # the previous cycle's
+        fresh, old = by_type(halfway, fetched), by_type(before, fetched)
+        assert fresh.keys() == old.keys()
+        energy = m.DEVICE_ENERGY_TOTAL.name
+        assert [k for k in fresh if k[1] == energy and fresh[k] > old[k]], "no fresh lifetime"
+        clock.advance(400)
+        after = await poller.poll_all()
+        assert after.health.up
+        assert by_type(after, missed) != by_type(before, missed)
     finally:
         await app.close_sources()
     assert simulator.stats.violations == 0

@@ -34,7 +34,7 @@ class LocalServer:
 
     def transport_fault(self, request: web.Request, stats: ApiStats) -> web.Response | None:
         """The answer of a transport fault due now, counted; None when there is none."""
-        fault = self.faults.transport_fault()
+        fault = self.faults.transport_fault(request.path.rsplit("/", 1)[-1])
         if fault is None:
             return None
         stats.faults[fault] += 1

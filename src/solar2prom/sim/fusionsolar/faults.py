@@ -11,6 +11,9 @@ with a probability (`*_probability`, from a seeded generator). They hit `/thirdD
 
 The first four are decided before the API sees the request (a gateway or proxy failing), so
 they consume no rate budget; `malformed_json` corrupts an answer that was really produced.
+`fault_apis` restricts those four to the named interfaces (empty: every one), and
+`fault_skip` lets that many of their requests through first (counted down): a fault in the
+middle of a poll cycle.
 
 An outage makes the whole API unreachable: while `down` is true, or the simulator's clock is
 before `down_until` (epoch seconds; 0 = no outage), every `/thirdData/*` connection is closed
@@ -48,6 +51,8 @@ class Faults:
     html_error_probability: float = 0.0
     quota_403_next: int = 0
     quota_403_probability: float = 0.0
+    fault_apis: list[str] = field(default_factory=list)
+    fault_skip: int = 0
     malformed_json_next: int = 0
     malformed_json_probability: float = 0.0
     force_305_next: int = 0
@@ -91,7 +96,12 @@ class Faults:
     def is_down(self, now: float) -> bool:
         return self.down or now < self.down_until
 
-    def transport_fault(self) -> str | None:
+    def transport_fault(self, api: str) -> str | None:
+        if self.fault_apis and api not in self.fault_apis:
+            return None
+        if self.fault_skip > 0:
+            self.fault_skip -= 1
+            return None
         return next((kind for kind in TRANSPORT_FAULTS if self.take(kind)), None)
 
     def corrupt(self, items: dict[str, Any]) -> None:
@@ -129,9 +139,9 @@ def _check(name: str, value: Any, current: Any) -> Any:
         if value is not None and value not in CORRUPTIONS:
             raise ValueError(f"corrupt_values must be null or one of {CORRUPTIONS}")
         return value
-    if name == "corrupt_keys":
+    if name in ("corrupt_keys", "fault_apis"):
         if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-            raise ValueError("corrupt_keys must be a list of strings")
+            raise ValueError(f"{name} must be a list of strings")
         return list(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{name} must be a number")

@@ -68,7 +68,7 @@ class FusionSolarSimulator:
         raw = await request.read()
         if self.faults.latency > 0:
             await asyncio.sleep(self.faults.latency)
-        fault = self.faults.transport_fault()
+        fault = self.faults.transport_fault(name)
         if fault is not None:
             stats.faults[fault] += 1
             return self._transport_fault(fault, name, request, stats)

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from solar2prom.core.budget import Governor
-from solar2prom.core.errors import AuthFailed, RateLimited, SourceError
+from solar2prom.core.errors import AuthFailed, RateLimited, SourceError, UpdateFailed
 from solar2prom.core.guards import DayTotalGuard
 from solar2prom.core.model import FeedResult, Reading
 from solar2prom.core.timezones import resolve_timezone
@@ -216,7 +216,16 @@ class FusionSolarSource:
                 readings.extend(parsed.readings)
                 rejected.update(parsed.rejected)
 
-        device_maps = await self._device_kpis(inventory.devices)
+        device_maps: dict[str, dict[str, Any]] = {}
+        try:
+            await self._device_kpis(inventory.devices, device_maps)
+        except (UpdateFailed, RateLimited) as exc:
+            # The batches before the failed one are this cycle's news: they go with the
+            # failure instead of waiting a whole cycle (site sums over devices that did not
+            # answer are left out, as for any device that does not report).
+            failure: SourceError | None = exc
+        else:
+            failure = None
         plants = {p.code: p for p in inventory.plants}
         per_plant: defaultdict[str, list[tuple[DeviceInfo, ParsedReadings]]] = defaultdict(list)
         for device in inventory.devices:
@@ -231,12 +240,16 @@ class FusionSolarSource:
             readings.extend(site_readings(plant, per_plant.get(plant.code, [])))
 
         readings = [self._today(r, plants) for r in readings]
-        return FeedResult(
+        result = FeedResult(
             sites=tuple(p.to_site() for p in inventory.plants),
             devices=tuple(d.to_device() for d in inventory.devices),
             readings=tuple(readings),
             rejected=dict(rejected),
         )
+        if failure is not None:
+            failure.partial = result
+            raise failure
+        return result
 
     def _today(self, reading: Reading, plants: dict[str, Plant]) -> Reading:
         """Day totals carried over from yesterday read 0 after the plant's midnight."""
@@ -255,12 +268,15 @@ class FusionSolarSource:
                     maps[str(item.get("stationCode"))] = item["dataItemMap"]
         return maps
 
-    async def _device_kpis(self, devices: Sequence[DeviceInfo]) -> dict[str, dict[str, Any]]:
+    async def _device_kpis(
+        self, devices: Sequence[DeviceInfo], maps: dict[str, dict[str, Any]]
+    ) -> None:
+        """Fill `maps` (device id -> dataItemMap) batch by batch; what was fetched before a
+        failure stays in it."""
         by_type: defaultdict[int, list[str]] = defaultdict(list)
         for device in devices:
             if device.type_id in limits.REALTIME_TYPES and device.type_id not in self._denied:
                 by_type[device.type_id].append(device.id)
-        maps: dict[str, dict[str, Any]] = {}
         for type_id, ids in sorted(by_type.items()):
             for batch in batches(ids, BATCH):
                 payload = {"devIds": ",".join(batch), "devTypeId": type_id}
@@ -273,7 +289,6 @@ class FusionSolarSource:
                 for item in data or []:
                     if isinstance(item, dict) and isinstance(item.get("dataItemMap"), dict):
                         maps[str(item.get("devId"))] = item["dataItemMap"]
-        return maps
 
     # --- the rest of the Source protocol --------------------------------------------------------
 
