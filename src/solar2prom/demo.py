@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from solar2prom.app import Application
 from solar2prom.config import AppConfig, ListenAddress, SourceConfig
 from solar2prom.core.clock import Clock, ScaledClock
+from solar2prom.outputs.history_config import HistoryConfig
 from solar2prom.signals import wait_for_signal
 from solar2prom.sim.apsystems_ecu import EcuSimulator
 from solar2prom.sim.apsystems_ema import EmaSimConfig, EmaSimulator
@@ -193,7 +194,10 @@ async def run_demo(listen: ListenAddress, speed: float) -> int:
         for start in SIMULATORS.values():
             running.append(await start(clock, "127.0.0.1", 0, None))
         sources = tuple(r.source for r in running)
-        app = Application(AppConfig(listen=str(listen), sources=sources), clock, state_dir)
+        # A history store too, so the status page and /metrics show that part as well.
+        history = HistoryConfig(path=state_dir / "history.db")
+        config = AppConfig(listen=str(listen), history=history, sources=sources)
+        app = Application(config, clock, state_dir)
         urls = await app.start()
         for url in urls:
             print(f"solar2prom demo: metrics at {url}/metrics, status page at {url}/", flush=True)

@@ -107,4 +107,6 @@ async def test_demo_serves_every_vendor(tmp_path: Path) -> None:
         assert health["sources"][source]["state"] == "up"
     assert "fusionsolar_inverter_pv_voltage_volts{" in text
     assert "enphase_" in text
+    assert "\nsolar_history_write_failing 0.0\n" in text
+    assert "Kept data" in page and "History store" in page
     assert "apsystems_ecu_" in text
