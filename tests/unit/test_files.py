@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 from pathlib import Path
 
@@ -30,3 +32,17 @@ def test_a_path_under_a_file_is_named(tmp_path: Path) -> None:
     unusable = pytest.raises(StateFolderError, match=r"cannot use the state folder .*file/state: ")
     with unusable, held_by_this_process(tmp_path / "file" / "state"):
         pass
+
+
+def test_a_file_system_without_locks_runs_unguarded_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Some NFS mounts answer ENOLCK; no local file system here does, so the kernel's answer
+    # is stood in for.
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with held_by_this_process(tmp_path):
+        assert (tmp_path / LOCK_NAME).read_text() == f"{os.getpid()}\n"
+    assert f"the state folder {tmp_path} cannot be locked (No locks available)" in caplog.text

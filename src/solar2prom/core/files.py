@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from solar2prom.core.errors import Solar2PromError
+
+log = logging.getLogger(__name__)
 
 LOCK_NAME = "solar2prom.lock"
 
@@ -81,6 +84,9 @@ def held_by_this_process(folder: Path) -> Iterator[None]:
                 "two at once would share one vendor session and one call budget. Stop it first "
                 "(for a backfill: stop the daemon, run the backfill, start the daemon again)."
             ) from None
+        except OSError as exc:
+            # Some network file systems take no locks: run, unguarded, rather than not at all.
+            log.warning("the state folder %s cannot be locked (%s)", folder, exc.strerror)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
