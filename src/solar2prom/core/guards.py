@@ -102,7 +102,7 @@ class CounterGuard:
         drop.latest = value
         if _looks_reset(drop, now) and not drop.warned:
             drop.warned = True
-            log.warning("%s", self._reset_note(reading, drop))
+            log.warning("%s", self._reset_note(key, drop))
 
     def notes(self, now: float) -> tuple[str, ...]:
         """Counters that look as if their device or meter started again (status page)."""
@@ -112,8 +112,8 @@ class CounterGuard:
             if _looks_reset(drop, now)
         )
 
-    def _reset_note(self, series: Reading | SeriesKey, drop: _Drop) -> str:
-        name, site, device, _ = series.key if isinstance(series, Reading) else series
+    def _reset_note(self, key: SeriesKey, drop: _Drop) -> str:
+        name, site, device, _ = key
         where = f"device {device}" if device else f"site {site}"
         remedy = (
             f"stop solar2prom, delete {self.path} and start it again"
