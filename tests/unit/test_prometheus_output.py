@@ -1,8 +1,11 @@
 import gzip
+import platform
+import time
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
+from solar2prom import __version__
 from solar2prom.core import metrics as m
 from solar2prom.core.model import (
     BudgetStatus,
@@ -170,4 +173,15 @@ async def test_the_outputs_health_follows_them_between_snapshots() -> None:
         "solar_history_samples_written",
         "solar_remote_write_samples_dropped",
     }
+    output.close()
+
+
+def test_the_exporter_says_its_version_and_when_it_started() -> None:
+    output = PrometheusOutput()
+    found = samples(output.exposition().body.decode())
+    versions = (("python", platform.python_version()), ("version", __version__))
+    assert found[("solar2prom_build_info", versions)] == 1
+    started = found[("process_start_time_seconds", ())]
+    # The kernel's start time of this test process: before now, and not before the machine.
+    assert time.time() - 86400 * 365 < started <= time.time()
     output.close()

@@ -173,6 +173,25 @@ DATA_TIMESTAMP = Metric(
     Scope.SITE,
 )
 
+# --- the exporter itself ----------------------------------------------------------------------
+# The names every exporter uses: `<program>_build_info`, and the client libraries'
+# `process_start_time_seconds` (a restart shows as a change; the output counters start again).
+BUILD_INFO = Metric(
+    "solar2prom_build_info",
+    "The running solar2prom: its version and Python's; value 1.",
+    G,
+    Unit.NONE,
+    Scope.GLOBAL,
+    ("version", "python"),
+)
+START_TIME = Metric(
+    "process_start_time_seconds",
+    "When the solar2prom process started.",
+    G,
+    Unit.SECONDS,
+    Scope.GLOBAL,
+)
+
 # --- the outputs' own health (no source: they serve every source) ----------------------------
 # GLOBAL scope: labels are only the metric's own.
 HISTORY_WRITTEN = Metric(

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import platform
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from prometheus_client import utils as _prom_utils
+from prometheus_client.process_collector import ProcessCollector
 
+from solar2prom import __version__
 from solar2prom.core import metrics as m
 from solar2prom.core.hub import Hub
 from solar2prom.core.model import Metric, MetricType, Snapshot
@@ -52,8 +55,18 @@ format_value = cast(Callable[[float], str], _prom_utils.floatToGoString)
 
 # family name -> (metric, rendered sample lines of one source)
 Chunks = dict[str, tuple[Metric, bytes]]
-# The outputs' chunks sit next to the sources' under a name no source can have.
+# The exporter's and the outputs' chunks sit next to the sources' under names no source can
+# have.
+SELF = " self"
 OUTPUTS = " outputs"
+
+
+def _process_start() -> float | None:
+    """The process's start time as the client library reads it (None where it cannot)."""
+    for family in ProcessCollector(registry=None).collect():
+        if family.name == "process_start_time_seconds" and family.samples:
+            return float(family.samples[0].value)
+    return None
 
 
 def escape_label_value(value: str) -> str:
@@ -130,6 +143,20 @@ def render_snapshot(snap: Snapshot) -> Chunks:
     return fam.chunks()
 
 
+def render_self(started: float | None) -> Chunks:
+    """The exporter itself::
+
+    solar2prom_build_info{version,python} 1
+    process_start_time_seconds 1.7e9
+    """
+    fam = _Families()
+    versions = (("version", __version__), ("python", platform.python_version()))
+    fam.add(m.BUILD_INFO, versions, 1.0)
+    if started is not None:
+        fam.add(m.START_TIME, (), started)
+    return fam.chunks()
+
+
 def render_outputs(keeping: KeepingStatus) -> Chunks:
     """The health of the history store and of each remote write receiver::
 
@@ -196,7 +223,7 @@ class PrometheusOutput:
     def __init__(self, hub: Hub | None = None, outputs: Callable[[], Chunks] | None = None) -> None:
         """`outputs` renders the outputs' health (`render_outputs`); it runs at every scrape,
         as those figures move between snapshots, and costs a few lines."""
-        self._chunks: dict[str, Chunks] = {}
+        self._chunks: dict[str, Chunks] = {SELF: render_self(_process_start())}
         self._outputs = outputs
         self._cache: dict[tuple[bool, bool], bytes] = {}  # (openmetrics, gzipped) -> body
         # One thread: rendering is pure Python, so parallel renders would only fight over the
