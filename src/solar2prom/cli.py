@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -212,35 +213,46 @@ async def backfill(
     app = Application(config, clock or SystemClock())
     with app.hold_state_dir():
         await app.start_history()
-        history = app.history
-        assert history is not None
         try:
-            for source in app.sources:
-                if not isinstance(source, Backfiller):
-                    print(f"{source.name}: this source type has no history to fetch; skipped")
-                    continue
-
-                async def store(readings: tuple[Reading, ...], name: str = source.name) -> None:
-                    samples = [
-                        Sample(name, r, r.time, past=True)
-                        for r in readings
-                        if r.time is not None and kept_in_history(r)
-                    ]
-                    await history.add(samples)
-                    for sink in app.remote_writers:
-                        await sink.add(samples)
-
-                try:
-                    plan = await source.plan_backfill(since.timestamp(), until.timestamp())
-                    print(plan.describe(source.name), flush=True)
-                    await source.backfill(plan, store, ProgressBar(source.name, sys.stderr))
-                except SourceError as exc:
-                    print(f"{source.name}: {exc} (run the same command again to resume)",
-                          file=sys.stderr)  # fmt: skip
-                    return 1
+            return await _backfill_each(app, since, until)
         finally:
             await app.close_sources()
             await app.close_history()
+
+
+async def _backfill_each(app: Application, since: datetime, until: datetime) -> int:
+    """Every source that has history, one after the other; 1 at the first that fails."""
+    history = app.history
+    assert history is not None
+    for source in app.sources:
+        if not isinstance(source, Backfiller):
+            print(f"{source.name}: this source type has no history to fetch; skipped")
+            continue
+
+        async def store(readings: tuple[Reading, ...], name: str = source.name) -> None:
+            samples = [
+                Sample(name, r, r.time, past=True)
+                for r in readings
+                if r.time is not None and kept_in_history(r)
+            ]
+            await history.add(samples)
+            for sink in app.remote_writers:
+                await sink.add(samples)
+
+        try:
+            plan = await source.plan_backfill(since.timestamp(), until.timestamp())
+            print(plan.describe(source.name), flush=True)
+            await source.backfill(plan, store, ProgressBar(source.name, sys.stderr))
+        except SourceError as exc:
+            print(f"{source.name}: {exc} (run the same command again to resume)",
+                  file=sys.stderr)  # fmt: skip
+            return 1
+        except (sqlite3.Error, OSError) as exc:
+            # A full disk: what was committed stays, and the next run resumes after it.
+            print(f"{source.name}: writing the fetched history failed: {type(exc).__name__}: "
+                  f"{exc} (free space, then run the same command again to resume)",
+                  file=sys.stderr)  # fmt: skip
+            return 1
     return 0
 
 

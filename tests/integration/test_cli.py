@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.integration.conftest import write_config
@@ -110,3 +111,22 @@ async def test_demo_serves_every_vendor(tmp_path: Path) -> None:
     assert "\nsolar_history_write_failing 0.0\n" in text
     assert "Kept data" in page and "History store" in page
     assert "apsystems_ecu_" in text
+
+
+def test_a_backfill_that_meets_a_full_disk_says_so(tmp_path: Path, sim_url: str) -> None:
+    """The files solar2prom writes may not grow past 256 KiB (the shell's `ulimit -f`): the
+    first batch of history does not fit, as on a full disk."""
+    config = write_config(tmp_path, sim_url, free_port())
+    config.write_text(config.read_text() + "history: {path: history.db}\n")
+    since = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    command = solar2prom("backfill", "-c", str(config), "--since", since)
+    full = subprocess.run(
+        ["bash", "-c", 'ulimit -f 256 && exec "$@"', "-", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert full.returncode == 1, full.stderr
+    assert "roof: writing the fetched history failed: OperationalError: " in full.stderr
+    assert "(free space, then run the same command again to resume)" in full.stderr
+    assert "Traceback" not in full.stderr

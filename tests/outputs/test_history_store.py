@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -326,3 +327,64 @@ async def test_unwritten_samples_at_shutdown_are_reported_lost(
         hub.publish(live_snapshot(T0 + 300))
     assert "history: 400 samples could not be written before shutdown and are lost" in caplog.text
     assert store.status().dropped == 400
+
+
+_SMALL_DISK = """
+import asyncio, json, resource, sys
+from pathlib import Path
+from solar2prom.core import metrics as m
+from solar2prom.core.hub import Hub
+from solar2prom.core.model import Reading, Snapshot
+from solar2prom.outputs.history import HistoryStore
+from solar2prom.outputs.history_config import HistoryConfig
+from tests.conftest import ManualClock
+
+path, T0 = Path(sys.argv[1]), float(sys.argv[2])
+
+def snapshot(at, devices):
+    readings = tuple(Reading(m.DEVICE_POWER, 1.0, "S1", f"D{i}", time=at) for i in range(devices))
+    return Snapshot("roof", "test", at, readings=readings)
+
+async def main():
+    hub = Hub()
+    store = HistoryStore(HistoryConfig(path=path), ManualClock(T0))
+    await store.start(hub)
+    hub.publish(snapshot(T0, 100))
+    await store.settled()
+    largest = max(p.stat().st_size for p in path.parent.iterdir())
+    # No file may grow past its size now, as on a full disk (Python ignores SIGXFSZ).
+    resource.setrlimit(resource.RLIMIT_FSIZE, (largest + 4096, resource.RLIM_INFINITY))
+    hub.publish(snapshot(T0 + 300, 20_000))
+    await store.settled()
+    full = store.status()
+    resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    hub.publish(snapshot(T0 + 600, 100))
+    await store.settled()
+    after = store.status()
+    print(json.dumps({"full": [full.last_error, full.unwritten],
+                      "after": [after.last_error, after.unwritten, after.written],
+                      "count": await store.count()}))
+    await store.close()
+
+asyncio.run(main())
+"""
+
+
+def test_a_real_file_size_limit_loses_no_live_sample(tmp_path: Path) -> None:
+    """A child process whose files may not grow (RLIMIT_FSIZE): the write fails in the kernel
+    as on a full disk, the batch waits, and goes in once the files may grow again."""
+    result = subprocess.run(
+        [sys.executable, "-c", _SMALL_DISK, str(tmp_path / "h.db"), str(T0)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    error, waiting = report["full"]
+    assert error.startswith("OperationalError: "), error  # "disk I/O error" or "... is full"
+    assert waiting == 20_000
+    assert report["after"] == [None, 0, 20_200]
+    assert report["count"] == 20_200
+    assert "samples kept to write with the next batch" in result.stderr

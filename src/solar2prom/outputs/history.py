@@ -24,6 +24,7 @@ a locked file) is kept and written with the next one (`Unwritten`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -133,13 +134,15 @@ def transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield
+        db.execute("COMMIT")
     except BaseException:
-        # SQLite has rolled back by itself after some errors (a full disk): a ROLLBACK then
-        # would fail and hide the error that matters.
+        # After some errors (a full disk) SQLite has rolled back by itself, or the rollback
+        # fails too: neither may hide the error that matters. A COMMIT that failed leaves the
+        # transaction open, and the next batch could not begin.
         if db.in_transaction:
-            db.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
 
 
 def _where(filters: Iterable[tuple[str, object | None]]) -> tuple[str, list[object]]:
