@@ -272,10 +272,15 @@ class _Loader:
     def read_secret_files(
         self, source: dict[str, Any], model: type[BaseModel], path: KeyPath
     ) -> None:
-        """`password_file: /run/secrets/x` fills `password` from the file."""
+        """`password_file: /run/secrets/x` fills `password` from the file. A model that has
+        both keys (`token`, `token_file`) keeps the file and reads it when it needs the secret:
+        its path is made absolute here, and checked to be readable."""
         for key in [k for k in source if k.endswith("_file")]:
             field = key.removesuffix("_file")
-            if field not in model.model_fields or key in model.model_fields:
+            if field not in model.model_fields:
+                continue
+            if key in model.model_fields:
+                self._kept_secret_file(source, key, path)
                 continue
             if field in source:
                 self.error((*path, key), f"give either {field} or {key}, not both")
@@ -290,6 +295,19 @@ class _Loader:
                 self.error((*path, key), f"{secret_path} is not UTF-8 text")
             except ValueError:  # a NUL character in the name
                 self.error((*path, key), "not a valid file name")
+
+    def _kept_secret_file(self, source: dict[str, Any], key: str, path: KeyPath) -> None:
+        raw = source[key]
+        if not isinstance(raw, str):
+            return  # the model's own validation names the wrong type
+        secret_path = self.file.parent / raw
+        try:
+            secret_path.read_text(encoding="utf-8")
+        except OSError as exc:
+            self.error((*path, key), f"cannot read {secret_path}: {exc.strerror}")
+        except (UnicodeDecodeError, ValueError):
+            self.error((*path, key), f"{secret_path} is not a readable text file")
+        source[key] = str(secret_path)
 
     def validation_errors(self, exc: ValidationError, prefix: KeyPath, data: Any) -> None:
         for err in exc.errors(include_input=False, include_url=False):

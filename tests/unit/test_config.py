@@ -4,6 +4,7 @@ import pytest
 
 from solar2prom.config import NightHours, load_config, parse_duration, parse_listen
 from solar2prom.core.errors import ConfigError
+from solar2prom.sources.enphase.config import EnphaseConfig
 from solar2prom.sources.fusionsolar import FusionSolarConfig
 
 GOOD = """\
@@ -109,3 +110,27 @@ def test_durations_and_listen() -> None:
         parse_duration(True)
     assert str(parse_listen(":9850")) == ":9850"
     assert parse_listen("[::1]:80").host == "::1"
+
+
+def test_a_token_file_is_kept_as_a_path_relative_to_the_config(tmp_path: Path) -> None:
+    """`token_file` (enphase) is read again whenever the token in use runs out, so the config
+    keeps the file, not its content; it must be readable when the config is loaded."""
+    text = (
+        "sources:\n"
+        "  - name: house\n"
+        "    type: enphase\n"
+        "    url: https://127.0.0.1\n"
+        "    token_file: secrets/envoy-token\n"
+    )
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=rf"{path}:5: sources\[0\]\.token_file: cannot read "):
+        load_config(path)
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "envoy-token").write_text("a.b.c\n")
+    (source,) = load_config(path).sources
+    assert isinstance(source, EnphaseConfig)
+    assert source.token_file == tmp_path / "secrets" / "envoy-token"
+    assert source.token is None
+    both = text + "    token: x.y.z\n"
+    with pytest.raises(ConfigError, match=r"give either token or token_file"):
+        load_config(write(tmp_path, both))

@@ -77,7 +77,7 @@ class Cloud:
 def config_for(sim: EnphaseSimulator, **keys: Any) -> EnphaseConfig:
     """A source config for `sim`: a pasted token from firmware 7, the envoy user before,
     unless `keys` set credentials."""
-    if not {"token", "username", "password"} & set(keys):
+    if not {"token", "token_file", "username", "password"} & set(keys):
         keys.update(
             {"token": SecretStr(sim.issue_token())} if sim.tokens else {"username": "envoy"}
         )

@@ -258,3 +258,40 @@ async def test_gateway_reboot_forgets_the_session_and_the_token_is_checked_again
     sim.reboot()
     assert_up(await running.poll())
     assert sim.stats.token_checks == 2
+
+
+async def test_a_token_put_in_token_file_is_taken_without_a_restart(
+    gateway: Start, run: Callable[..., Running], clock: ManualClock, tmp_path: Path
+) -> None:
+    """A day's token in the file; a year's token written over it. The running source keeps
+    the first while it lasts, then reads the file again (a tenth of its life before expiry),
+    and after a revocation takes the next one the file holds."""
+    sim = await gateway(TOKENS)
+    token_file = tmp_path / "envoy-token"
+    token_file.write_text(sim.issue_token(lifetime=86400) + "\n")
+    running = run(config_for(sim, token_file=token_file))
+    first = await running.poll()
+    assert_up(first)
+    assert value(first, c.TOKEN_EXPIRY.name) == int(clock.now() + 86400)
+    assert any(f"put a new one in {token_file}" in note for note in first.health.notes)
+
+    year = sim.issue_token(lifetime=365 * 86400)
+    token_file.write_text(year)
+    clock.advance(3600)
+    assert value(await running.poll(), c.TOKEN_EXPIRY.name) == int(clock.now() - 3600 + 86400)
+    clock.advance(21 * 3600)  # 2 hours left, under a tenth of its life: the file is read again
+    renewed = await running.poll()
+    assert_up(renewed)
+    assert value(renewed, c.TOKEN_EXPIRY.name) == int(clock.now() - 22 * 3600 + 365 * 86400)
+    assert not any("token" in note for note in renewed.health.notes)
+
+    clock.advance(60)
+    sim.revoke_tokens()
+    refused = await running.poll()
+    assert "refused the token" in (refused.health.last_error or "")
+    assert f"put a new one in {token_file}" in (refused.health.last_error or "")
+    clock.advance(60)
+    token_file.write_text(sim.issue_token(lifetime=365 * 86400))
+    clock.advance(1800)  # the auth back-off
+    assert_up(await running.poll())
+    assert year not in token_file.read_text()

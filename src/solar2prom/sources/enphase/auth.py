@@ -208,8 +208,10 @@ class TokenKeeper:
         enlighten: Enlighten | None,
         cache: TokenCache,
         clock: Clock,
+        token_file: Path | None = None,
     ) -> None:
         self._configured = configured
+        self._token_file = token_file
         self._enlighten = enlighten
         self._cache = cache
         self._clock = clock
@@ -218,13 +220,17 @@ class TokenKeeper:
 
     async def token(self, serial: str) -> Token:
         """A token to use now; fetches or renews one when due and possible."""
+        now = self._clock.now()
         if self.current is None:
-            candidates = [self._cache.load(serial)]
-            if self._configured:
-                candidates.append(Token.parse(self._configured, "the configured token"))
+            candidates = [self._cache.load(serial), self._pasted()]
             usable = [t for t in candidates if t is not None]
             self.current = max(usable, key=lambda t: t.expires, default=None)
-        now = self._clock.now()
+        elif (
+            self._enlighten is None
+            and self._token_file is not None
+            and now >= self.current.renew_at
+        ):
+            self._take_newer_from_file()
         due = self.current is None or (now >= self.current.renew_at and now >= self._renew_after)
         if self._enlighten is not None and due:
             await self._renew(self._enlighten, serial, now)
@@ -243,7 +249,7 @@ class TokenKeeper:
                     retry_after=wait,
                 )
             raise AuthFailed(
-                f"the token expired on {_date(self.current.expires)}: paste a new one, or set "
+                f"the token expired on {_date(self.current.expires)}: {self._paste()}, or set "
                 "`username` and `password` so that solar2prom renews it",
                 retry_after=AUTH_RETRY,
             )
@@ -272,12 +278,55 @@ class TokenKeeper:
         self.current = fresh
         self._cache.save(serial, fresh)
 
+    def _pasted(self) -> Token | None:
+        """The token the config gives: `token`, or what `token_file` holds now."""
+        if self._token_file is not None:
+            try:
+                text = self._token_file.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "not text"
+                raise AuthFailed(
+                    f"cannot read token_file {self._token_file}: {reason}",
+                    retry_after=AUTH_RETRY,
+                ) from None
+            return Token.parse(text, f"the token in {self._token_file}") if text else None
+        if self._configured:
+            return Token.parse(self._configured, "the configured token")
+        return None
+
+    def _paste(self) -> str:
+        if self._token_file is not None:
+            return f"put a new one in {self._token_file} (read again by itself)"
+        return "paste a new one"
+
+    def _take_newer_from_file(self) -> None:
+        """Use the file's token if it is not the one in use and lasts longer."""
+        pasted = self._pasted()
+        current = self.current
+        if pasted is None or (current is not None and pasted.value == current.value):
+            return
+        if current is not None and pasted.expires <= current.expires:
+            return
+        log.info(
+            "took the new token from %s, valid until %s", self._token_file, _date(pasted.expires)
+        )
+        self.current = pasted
+
     async def replace(self, serial: str) -> Token:
         """A new token after the gateway refused the current one."""
+        if self._enlighten is None and self._token_file is not None:
+            refused = self.current
+            self.current = None
+            pasted = self._pasted()
+            if pasted is not None and (refused is None or pasted.value != refused.value):
+                log.info("the gateway refused the token; took the one now in %s", self._token_file)
+                self.current = pasted
+                return await self.token(serial)
+            self.current = refused
         if self._enlighten is None:
             raise AuthFailed(
                 "the gateway refused the token (expired, revoked, or made for another gateway): "
-                "paste a new one, or set `username` and `password` so that solar2prom fetches "
+                f"{self._paste()}, or set `username` and `password` so that solar2prom fetches "
                 "them",
                 retry_after=AUTH_RETRY,
             )
@@ -292,6 +341,6 @@ class TokenKeeper:
         if token is None or self._enlighten is not None or token.expires - now > RENEW_MARGIN:
             return ()
         return (
-            f"the gateway token expires on {_date(token.expires)}: paste a new one before then "
+            f"the gateway token expires on {_date(token.expires)}: {self._paste()} before then "
             "(or set `username` and `password` so that solar2prom renews it)",
         )

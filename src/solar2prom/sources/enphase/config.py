@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -26,6 +27,9 @@ class EnphaseConfig(SourceConfig):
     # fetch and renew tokens with. Firmware < 7: the local user (envoy or installer) and its
     # password, both optional.
     token: SecretStr | None = None
+    # Read again whenever the token in use runs out or is refused: a token pasted into the
+    # file (or a rotated container secret) is taken without a restart.
+    token_file: Path | None = None
     username: str | None = Field(None, min_length=1)
     password: SecretStr | None = None
     serial: str | None = Field(None, pattern=r"^[0-9A-Za-z]{6,20}$")
@@ -49,6 +53,8 @@ class EnphaseConfig(SourceConfig):
     def _password_needs_user(self) -> EnphaseConfig:
         if self.password is not None and not self.username:
             raise ValueError("password goes with username")
+        if self.token is not None and self.token_file is not None:
+            raise ValueError("give either token or token_file, not both")
         return self
 
     @property

@@ -80,6 +80,7 @@ class EnphaseSource:
             )
         self._keeper = TokenKeeper(
             configured=config.token.get_secret_value() if config.token else None,
+            token_file=config.token_file,
             enlighten=enlighten,
             cache=TokenCache(context.state_dir / "token.json"),
             clock=context.clock,
