@@ -295,3 +295,21 @@ async def test_a_token_put_in_token_file_is_taken_without_a_restart(
     clock.advance(1800)  # the auth back-off
     assert_up(await running.poll())
     assert year not in token_file.read_text()
+
+
+async def test_a_garbled_token_file_leaves_the_working_token_in_use(
+    gateway: Start, run: Callable[..., Running], clock: ManualClock, tmp_path: Path
+) -> None:
+    sim = await gateway(TOKENS)
+    token_file = tmp_path / "envoy-token"
+    token_file.write_text(sim.issue_token(lifetime=86400))
+    running = run(config_for(sim, token_file=token_file))
+    assert_up(await running.poll())
+    token_file.write_text("half a token, pasted in a hurry")
+    clock.advance(22 * 3600)  # time to read the file again; it holds no token
+    snapshot = await running.poll()
+    assert_up(snapshot)
+    assert value(snapshot, c.TOKEN_EXPIRY.name) == int(clock.now() - 22 * 3600 + 86400)
+    clock.advance(3 * 3600)  # the token in use has run out; the file still holds no token
+    expired = await running.poll()
+    assert f"put a new one in {token_file}" in (expired.health.last_error or "")

@@ -300,8 +300,13 @@ class TokenKeeper:
         return "paste a new one"
 
     def _take_newer_from_file(self) -> None:
-        """Use the file's token if it is not the one in use and lasts longer."""
-        pasted = self._pasted()
+        """Use the file's token if it is not the one in use and lasts longer. The token in
+        use still works: a file that cannot be read or holds no token now only warns."""
+        try:
+            pasted = self._pasted()
+        except AuthFailed as exc:
+            log.warning("the token in use stays: %s", exc)
+            return
         current = self.current
         if pasted is None or (current is not None and pasted.value == current.value):
             return
@@ -315,14 +320,11 @@ class TokenKeeper:
     async def replace(self, serial: str) -> Token:
         """A new token after the gateway refused the current one."""
         if self._enlighten is None and self._token_file is not None:
-            refused = self.current
-            self.current = None
             pasted = self._pasted()
-            if pasted is not None and (refused is None or pasted.value != refused.value):
+            if pasted is not None and (self.current is None or pasted.value != self.current.value):
                 log.info("the gateway refused the token; took the one now in %s", self._token_file)
                 self.current = pasted
                 return await self.token(serial)
-            self.current = refused
         if self._enlighten is None:
             raise AuthFailed(
                 "the gateway refused the token (expired, revoked, or made for another gateway): "
