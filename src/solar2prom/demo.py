@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -56,13 +57,7 @@ async def start_fusionsolar(clock: Clock, host: str, port: int, _: Path | None) 
     config = FusionSolarSimConfig()
     simulator = FusionSolarSimulator(config, clock)
     url = await simulator.start(host, port)
-    source = FusionSolarConfig(
-        name="demo-fusionsolar",
-        type="fusionsolar",
-        url=url,
-        username=config.username,
-        system_code=SecretStr(config.system_code),
-    )
+    source = fusionsolar_source(simulator, url)
     description = (
         f"fusionsolar simulator at {url} (user {config.username!r}, system code "
         f"{config.system_code!r})"
@@ -92,18 +87,7 @@ async def start_ema(clock: Clock, host: str, port: int, _: Path | None) -> Runni
     simulator = EmaSimulator(EmaSimConfig(), clock)
     url = await simulator.start(host, port)
     config = simulator.config
-    source = EmaConfig(
-        name="demo-ema",
-        type="apsystems_ema",
-        url=url,
-        authorized_id=SecretStr(config.authorized_id),
-        system_id=config.system_id,
-        ecu_id=config.ecu_id,
-        vid=config.vid,
-        timezone=config.timezone,
-        latitude=config.latitude,
-        longitude=config.longitude,
-    )
+    source = ema_source(simulator, url)
     description = (
         f"apsystems_ema simulator at {url} (Authorized ID {config.authorized_id!r}, system "
         f"{config.system_id}, ECU {config.ecu_id}, view {config.vid}, "
@@ -116,16 +100,7 @@ async def start_openapi(clock: Clock, host: str, port: int, _: Path | None) -> R
     simulator = OpenApiSimulator(OpenApiSimConfig(), clock)
     url = await simulator.start(host, port)
     config = simulator.config
-    source = OpenApiConfig(
-        name="demo-openapi",
-        type="apsystems_openapi",
-        url=url,
-        app_id=config.app_id,
-        app_secret=SecretStr(config.app_secret),
-        system_id=config.system_id,
-        latitude=config.latitude,
-        longitude=config.longitude,
-    )
+    source = openapi_source(simulator, url)
     description = (
         f"apsystems_openapi simulator at {url} (App Id {config.app_id!r}, secret "
         f"{config.app_secret!r}, system {config.system_id})"
@@ -137,15 +112,7 @@ async def start_ecu(clock: Clock, host: str, port: int, _: Path | None) -> Runni
     simulator = EcuSimulator(clock=clock)
     url = await simulator.start(host, port)
     config = simulator.config
-    source = EcuConfig(
-        name="demo-ecu",
-        type="apsystems_ecu",
-        host=simulator.host,
-        port=simulator.port,
-        timezone=config.timezone,
-        latitude=config.latitude,
-        longitude=config.longitude,
-    )
+    source = ecu_source(simulator)
     description = (
         f"apsystems_ecu simulator at {url} (ECU id {config.ecu_id}, "
         f"{len(config.inverters)} inverters)"
@@ -157,16 +124,88 @@ async def start_ez1(clock: Clock, host: str, port: int, _: Path | None) -> Runni
     simulator = Ez1Simulator(clock=clock)
     url = await simulator.start(host, port)
     config = simulator.config
-    source = Ez1Config(
-        name="demo-ez1",
-        type="apsystems_ez1",
-        url=url,
-        timezone=config.timezone,
-        latitude=config.latitude,
-        longitude=config.longitude,
-    )
+    source = ez1_source(simulator, url)
     return Running(
         f"apsystems_ez1 simulator at {url} (device {config.device_id})", source, simulator.stop
+    )
+
+
+# --- a source config pointing at each simulator: the demo's, and (with its own name and keys)
+# the soak's. `keys` are further config keys of the source.
+
+
+def fusionsolar_source(
+    sim: FusionSolarSimulator, url: str, name: str = "demo-fusionsolar", **keys: Any
+) -> FusionSolarConfig:
+    account = sim.config
+    return FusionSolarConfig(
+        name=name,
+        type="fusionsolar",
+        url=url,
+        username=account.username,
+        system_code=SecretStr(account.system_code),
+        **keys,
+    )
+
+
+def ema_source(sim: EmaSimulator, url: str, name: str = "demo-ema", **keys: Any) -> EmaConfig:
+    system = sim.config
+    return EmaConfig(
+        name=name,
+        type="apsystems_ema",
+        url=url,
+        authorized_id=SecretStr(system.authorized_id),
+        system_id=system.system_id,
+        ecu_id=system.ecu_id,
+        vid=system.vid,
+        timezone=system.timezone,
+        latitude=system.latitude,
+        longitude=system.longitude,
+        **keys,
+    )
+
+
+def openapi_source(
+    sim: OpenApiSimulator, url: str, name: str = "demo-openapi", **keys: Any
+) -> OpenApiConfig:
+    account = sim.config
+    return OpenApiConfig(
+        name=name,
+        type="apsystems_openapi",
+        url=url,
+        app_id=account.app_id,
+        app_secret=SecretStr(account.app_secret),
+        system_id=account.system_id,
+        latitude=account.latitude,
+        longitude=account.longitude,
+        **keys,
+    )
+
+
+def ecu_source(sim: EcuSimulator, name: str = "demo-ecu", **keys: Any) -> EcuConfig:
+    ecu = sim.config
+    return EcuConfig(
+        name=name,
+        type="apsystems_ecu",
+        host=sim.host,
+        port=sim.port,
+        timezone=ecu.timezone,
+        latitude=ecu.latitude,
+        longitude=ecu.longitude,
+        **keys,
+    )
+
+
+def ez1_source(sim: Ez1Simulator, url: str, name: str = "demo-ez1", **keys: Any) -> Ez1Config:
+    device = sim.config
+    return Ez1Config(
+        name=name,
+        type="apsystems_ez1",
+        url=url,
+        timezone=device.timezone,
+        latitude=device.latitude,
+        longitude=device.longitude,
+        **keys,
     )
 
 

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from solar2prom.config import NightOff, SourceConfig
 from solar2prom.core.clock import Clock
+from solar2prom.demo import ecu_source, ema_source, ez1_source, fusionsolar_source, openapi_source
 from solar2prom.sim.apsystems_ecu import EcuSimulator
 from solar2prom.sim.apsystems_ema import EmaSimConfig, EmaSimulator
 from solar2prom.sim.apsystems_ez1 import Ez1Simulator
@@ -25,12 +26,7 @@ from solar2prom.sim.apsystems_openapi import OpenApiSimConfig, OpenApiSimulator
 from solar2prom.sim.enlighten import Account, EnlightenSimulator
 from solar2prom.sim.enphase import EnphaseSimulator
 from solar2prom.sim.fusionsolar import FusionSolarSimConfig, FusionSolarSimulator
-from solar2prom.sources.apsystems.ecu import EcuConfig
-from solar2prom.sources.apsystems.ema import EmaConfig
-from solar2prom.sources.apsystems.ez1 import Ez1Config
-from solar2prom.sources.apsystems.openapi import OpenApiConfig
 from solar2prom.sources.enphase import EnphaseConfig
-from solar2prom.sources.fusionsolar import FusionSolarConfig
 from tests.soak.taps import HttpTap
 
 # Real seconds: a timeout costs real time, not simulated time.
@@ -82,15 +78,8 @@ class FusionSolar:
     async def start(self) -> Vendor:
         tap = self.tap
         url = self.url = await self.sim.start()
-        config = self.sim.config
-        source = FusionSolarConfig(
-            name="roof",
-            type="fusionsolar",
-            url=url,
-            username=config.username,
-            system_code=SecretStr(config.system_code),
-            timeout=TIMEOUT,
-            inventory_refresh=6 * 3600.0,
+        source = fusionsolar_source(
+            self.sim, url, "roof", timeout=TIMEOUT, inventory_refresh=6 * 3600.0
         )
 
         def calls() -> str:
@@ -179,20 +168,7 @@ class Ema:
     async def start(self) -> Vendor:
         tap = self.tap
         url = await self.sim.start()
-        config = self.sim.config
-        source = EmaConfig(
-            name="garage",
-            type="apsystems_ema",
-            url=url,
-            authorized_id=SecretStr(config.authorized_id),
-            system_id=config.system_id,
-            ecu_id=config.ecu_id,
-            vid=config.vid,
-            timezone=config.timezone,
-            latitude=config.latitude,
-            longitude=config.longitude,
-            timeout=TIMEOUT,
-        )
+        source = ema_source(self.sim, url, "garage", timeout=TIMEOUT)
 
         def calls() -> str:
             stats = self.sim.stats
@@ -222,19 +198,7 @@ class OpenApi:
     async def start(self) -> Vendor:
         tap = self.tap
         url = await self.sim.start()
-        config = self.sim.config
-        source = OpenApiConfig(
-            name="barn",
-            type="apsystems_openapi",
-            url=url,
-            app_id=config.app_id,
-            app_secret=SecretStr(config.app_secret),
-            system_id=config.system_id,
-            latitude=config.latitude,
-            longitude=config.longitude,
-            monthly_quota=OPENAPI_QUOTA,
-            timeout=TIMEOUT,
-        )
+        source = openapi_source(self.sim, url, "barn", monthly_quota=OPENAPI_QUOTA, timeout=TIMEOUT)
 
         def broken() -> list[str]:
             found = _one_at_a_time("apsystems_openapi", (tap,))
@@ -267,18 +231,7 @@ class Ecu:
 
     async def start(self) -> Vendor:
         await self.sim.start()
-        config = self.sim.config
-        source = EcuConfig(
-            name="shed",
-            type="apsystems_ecu",
-            host=self.sim.host,
-            port=self.sim.port,
-            timezone=config.timezone,
-            latitude=config.latitude,
-            longitude=config.longitude,
-            night=NightOff(mode="off"),
-            timeout=TIMEOUT,
-        )
+        source = ecu_source(self.sim, "shed", night=NightOff(mode="off"), timeout=TIMEOUT)
 
         def broken() -> list[str]:
             stats, found = self.sim.stats, []
@@ -322,17 +275,7 @@ class Ez1:
     async def start(self) -> Vendor:
         tap = self.tap
         url = await self.sim.start()
-        config = self.sim.config
-        source = Ez1Config(
-            name="balcony",
-            type="apsystems_ez1",
-            url=url,
-            timezone=config.timezone,
-            latitude=config.latitude,
-            longitude=config.longitude,
-            interval=60.0,
-            timeout=TIMEOUT,
-        )
+        source = ez1_source(self.sim, url, "balcony", interval=60.0, timeout=TIMEOUT)
 
         def broken() -> list[str]:
             found = _one_at_a_time("apsystems_ez1", (tap,))
