@@ -1,8 +1,39 @@
-"""Serving a simulator's aiohttp application on a local port."""
+"""Serving a simulator's aiohttp application on a local port, and its fault switches."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol
+
 from aiohttp import web
+
+
+class FaultSwitches(Protocol):
+    def update(self, changes: Mapping[str, Any]) -> None: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+def add_fault_routes(app: web.Application, faults: FaultSwitches) -> None:
+    """`GET /_sim/faults` shows the switches; `POST` a JSON object of switches to set them
+    (400 naming the problem, and nothing changed, for a bad one)."""
+
+    async def show(_: web.Request) -> web.Response:
+        return web.json_response(faults.to_json())
+
+    async def change(request: web.Request) -> web.Response:
+        try:
+            changes = json.loads(await request.read() or b"{}")
+            if not isinstance(changes, dict):
+                raise ValueError("body must be a JSON object")
+            faults.update(changes)
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(faults.to_json())
+
+    app.router.add_get("/_sim/faults", show)
+    app.router.add_post("/_sim/faults", change)
 
 
 class LocalApp:

@@ -4,14 +4,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from solar2prom.sim.fusionsolar.faults import Faults
 from solar2prom.sim.fusionsolar.stats import ApiStats, SimStats
-from solar2prom.sim.serving import LocalApp
+from solar2prom.sim.serving import LocalApp, add_fault_routes
 
 
 class LocalServer:
@@ -21,8 +20,7 @@ class LocalServer:
         self._error_page = error_page
         self.app = web.Application()
         self.app.router.add_get("/_sim/stats", self._get_stats)
-        self.app.router.add_get("/_sim/faults", self._get_faults)
-        self.app.router.add_post("/_sim/faults", self._set_faults)
+        add_fault_routes(self.app, self.faults)
         self._server = LocalApp(self.app)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -56,16 +54,3 @@ class LocalServer:
 
     async def _get_stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.stats_json())
-
-    async def _get_faults(self, request: web.Request) -> web.Response:
-        return web.json_response(self.faults.to_json())
-
-    async def _set_faults(self, request: web.Request) -> web.Response:
-        try:
-            changes = json.loads(await request.read())
-            if not isinstance(changes, dict):
-                raise ValueError("body must be a JSON object")
-            self.faults.update(changes)
-        except ValueError as exc:
-            return web.json_response({"error": str(exc)}, status=400)
-        return web.json_response(self.faults.to_json())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 from aiohttp import web
@@ -18,6 +17,7 @@ from solar2prom.sim.enphase.gateway import JSON, Answer, Gateway, local_hour_min
 from solar2prom.sim.enphase.stats import SimStats
 from solar2prom.sim.enphase.system import SystemConfig
 from solar2prom.sim.enphase.tls import server_context
+from solar2prom.sim.serving import add_fault_routes
 
 PUBLIC = "/info"
 CHECK_JWT = "/auth/check_jwt"
@@ -64,8 +64,7 @@ class EnphaseSimulator:
         self.https_url = ""
         self.app = web.Application()
         self.app.router.add_get("/_sim/stats", self._get_stats)
-        self.app.router.add_get("/_sim/faults", self._get_faults)
-        self.app.router.add_post("/_sim/faults", self._set_faults)
+        add_fault_routes(self.app, self.faults)
         self.app.router.add_post("/_sim/reset", self._reset)
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner: web.AppRunner | None = None
@@ -219,19 +218,6 @@ class EnphaseSimulator:
 
     async def _get_stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.stats.to_json())
-
-    async def _get_faults(self, request: web.Request) -> web.Response:
-        return web.json_response(self.faults.to_json())
-
-    async def _set_faults(self, request: web.Request) -> web.Response:
-        try:
-            changes = json.loads(await request.read())
-            if not isinstance(changes, dict):
-                raise ValueError("body must be a JSON object")
-            self.faults.update(changes)
-        except ValueError as exc:
-            return web.json_response({"error": str(exc)}, status=400)
-        return web.json_response(self.faults.to_json())
 
     async def _reset(self, request: web.Request) -> web.Response:
         self.reset()

@@ -15,7 +15,7 @@ from solar2prom.sim.fusionsolar.envelope import quota_control
 from solar2prom.sim.fusionsolar.faults import Faults
 from solar2prom.sim.fusionsolar.inventory import Inventory, build_inventory
 from solar2prom.sim.fusionsolar.stats import ApiStats, SimStats
-from solar2prom.sim.serving import LocalApp
+from solar2prom.sim.serving import LocalApp, add_fault_routes
 
 TOKEN_HEADER = "XSRF-TOKEN"
 _HTML_PAGE = (
@@ -38,8 +38,7 @@ class FusionSolarSimulator:
         self.app = web.Application()
         self.app.router.add_post("/thirdData/{api}", self._third_data)
         self.app.router.add_get("/_sim/stats", self._get_stats)
-        self.app.router.add_get("/_sim/faults", self._get_faults)
-        self.app.router.add_post("/_sim/faults", self._set_faults)
+        add_fault_routes(self.app, self.faults)
         self.app.router.add_post("/_sim/reset", self._reset)
         self._server = LocalApp(self.app)
 
@@ -118,19 +117,6 @@ class FusionSolarSimulator:
 
     async def _get_stats(self, request: web.Request) -> web.Response:
         return web.json_response({**self.stats.to_json(), "limits": self.api.limiter.to_json()})
-
-    async def _get_faults(self, request: web.Request) -> web.Response:
-        return web.json_response(self.faults.to_json())
-
-    async def _set_faults(self, request: web.Request) -> web.Response:
-        changes = _parse_object(await request.read())
-        if changes is None:
-            return web.json_response({"error": "body must be a JSON object"}, status=400)
-        try:
-            self.faults.update(changes)
-        except ValueError as exc:
-            return web.json_response({"error": str(exc)}, status=400)
-        return web.json_response(self.faults.to_json())
 
     async def _reset(self, request: web.Request) -> web.Response:
         self.reset()
