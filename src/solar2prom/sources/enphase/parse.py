@@ -32,14 +32,13 @@ from pyenphase.models.meters import CtType, EnvoyMeterData
 from solar2prom.core import metrics as core
 from solar2prom.core.convert import to_si
 from solar2prom.core.model import Device, DeviceKind, Metric, Reading
-from solar2prom.core.values import Unparsable, parse_number
+from solar2prom.core.values import UNPARSABLE, Unparsable, parse_number
 from solar2prom.sources.enphase import catalog as c
 from solar2prom.sources.enphase.inventory import InventoryDevice
 
 PHASES = {"L1": "a", "L2": "b", "L3": "c"}
 NOT_REPORTED = "not_reported"
 INVALID = "invalid"
-UNPARSABLE = "unparsable"
 IMPLAUSIBLE = "implausible"
 _PRODUCTION_REPORTS = ("/production.json?details=1", "/production.json", "/production")
 _CHARGING = {"charging": 1, "discharging": 2, "idle": 0}

@@ -17,8 +17,8 @@ from typing import Any
 from solar2prom.core import metrics as core
 from solar2prom.core.convert import to_si
 from solar2prom.core.model import Metric, MetricType, Reading, Scope, Unit
-from solar2prom.core.values import Unparsable, parse_number
-from solar2prom.sources.fusionsolar.parse import IMPLAUSIBLE, UNPARSABLE, api_rows, collect_time
+from solar2prom.core.values import UNPARSABLE, Unparsable, parse_number
+from solar2prom.sources.fusionsolar.parse import IMPLAUSIBLE, api_rows, collect_time
 
 PERIODS = ("hour", "day", "month", "year")
 PLANT_APIS = {

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from solar2prom.core.convert import to_si
 from solar2prom.core.model import Device, DeviceKind, Metric, Reading, Site
-from solar2prom.core.values import Unparsable, parse_number, round_noise
+from solar2prom.core.values import UNPARSABLE, Unparsable, parse_number, round_noise
 from solar2prom.sources.fusionsolar.catalog import (
     DEVICE_TYPES,
     GENERIC_ITEM,
@@ -40,7 +40,6 @@ from solar2prom.sources.fusionsolar.catalog import (
 
 VENDOR = "fusionsolar"
 
-UNPARSABLE = "unparsable"
 IMPLAUSIBLE = "implausible"
 
 _DEVICE_ID = re.compile(r"^-?\d+$")

@@ -11,16 +11,15 @@ missing (no reading); other text where a number belongs is dropped and counted a
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from solar2prom.core.values import Unparsable, parse_number
+from solar2prom.core.values import UNPARSABLE
+from solar2prom.core.values import counted_number as number
 
-UNPARSABLE = "unparsable"
 CHINA = timezone(timedelta(hours=8))
 
 
@@ -38,19 +37,6 @@ def _instant(ms: float | None, tz: tzinfo, rejected: Counter[str]) -> float | No
     except (OverflowError, OSError, ValueError):
         rejected[UNPARSABLE] += 1  # a number, but no moment a date can hold
         return None
-
-
-def number(raw: object, rejected: Counter[str]) -> float | None:
-    """A vendor value as a float; None when missing, or when unreadable (then counted): text,
-    or a number so close to the float limit that rounding makes it infinite."""
-    try:
-        value = parse_number(raw)
-    except Unparsable:
-        value = math.inf
-    if value is not None and not math.isfinite(value):
-        rejected[UNPARSABLE] += 1
-        return None
-    return value
 
 
 def _numbers(raw: object, rejected: Counter[str]) -> tuple[float | None, ...]:

@@ -8,31 +8,17 @@ number belongs is dropped and counted as `unparsable`. Firmware renames are tole
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from solar2prom.core.values import Unparsable, parse_number
+from solar2prom.core.values import UNPARSABLE
+from solar2prom.core.values import counted_number as number
 
-UNPARSABLE = "unparsable"
 CHANNELS = ("1", "2")
 # The allowed output range tells the variants apart (reference §d.2).
 VARIANTS = {800.0: "EZ1-M", 960.0: "EZ1-H", 1800.0: "EZ1-D"}
-
-
-def number(raw: object, rejected: Counter[str]) -> float | None:
-    """A vendor value as a float; None when missing, or when unreadable (then counted): text,
-    or a number so close to the float limit that rounding makes it infinite."""
-    try:
-        value = parse_number(raw)
-    except Unparsable:
-        value = math.inf
-    if value is not None and not math.isfinite(value):
-        rejected[UNPARSABLE] += 1
-        return None
-    return value
 
 
 def _text(raw: object) -> str:

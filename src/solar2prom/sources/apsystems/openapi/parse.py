@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from solar2prom.sources.apsystems.ema.parse import number
+from solar2prom.core.values import counted_number as number
 
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 METER_FLOWS = ("consumed", "exported", "imported", "produced")
