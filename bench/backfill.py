@@ -53,7 +53,7 @@ from typing import Any, TextIO
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from common import git_revision
+from common import DEVICE_MIX, git_revision
 from pydantic import SecretStr
 
 from solar2prom.cli import backfill
@@ -74,18 +74,6 @@ DAY = 86400.0
 # Simulated "now" when the run starts (2025-06-15 15:06:40 UTC): a fixed date, so that every
 # run backfills the same days of the same simulated plants.
 START = 1_750_000_000.0
-
-# devTypeId -> share of the devices, as collect_calls.py's account of 1,000 devices.
-# 62 (dongle) has neither real-time data nor history.
-DEVICE_MIX: dict[int, int] = {
-    38: 320,  # residential inverter
-    1: 130,  # string inverter
-    39: 180,  # battery
-    47: 150,  # power sensor
-    17: 90,  # grid meter
-    10: 40,  # EMI (environmental monitoring)
-    62: 90,  # dongle
-}
 
 
 class ManualClock:

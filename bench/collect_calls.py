@@ -45,7 +45,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from common import git_revision
+from common import DEVICE_MIX, git_revision
 from pydantic import SecretStr
 
 from solar2prom.app import Application
@@ -60,16 +60,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 RESULT = BENCH_DIR / "results" / "collect_calls.json"
 SOURCE = "bench"
 
-# devTypeId -> devices in the account (1,000 in all). 62 (dongle) has no real-time data.
-DEVICE_MIX: dict[int, int] = {
-    38: 320,  # residential inverter
-    1: 130,  # string inverter
-    39: 180,  # battery
-    47: 150,  # power sensor
-    17: 90,  # grid meter
-    10: 40,  # EMI (environmental monitoring)
-    62: 90,  # dongle
-}
 API_ORDER = ("login", "stations", "getDevList", "getStationRealKpi", "getDevRealKpi", "logout")
 
 
