@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from solar2prom.core.files import LOCK_NAME, StateFolderError, held_by_this_process
+from solar2prom.core.files import LOCK_NAME, StateFolderError, held_by_this_process, read_state
 
 
 def test_a_held_folder_is_refused_and_free_again_after(tmp_path: Path) -> None:
@@ -46,3 +46,16 @@ def test_a_file_system_without_locks_runs_unguarded_and_says_so(
     with held_by_this_process(tmp_path):
         assert (tmp_path / LOCK_NAME).read_text() == f"{os.getpid()}\n"
     assert f"the state folder {tmp_path} cannot be locked (No locks available)" in caplog.text
+
+
+def test_a_state_file_that_cannot_be_read_is_named_without_its_content(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "token.json"
+    assert read_state(path, "token cache", dict) is None  # none yet: no warning
+    assert caplog.text == ""
+    path.write_text('{"token": "eyJsecret"}')
+    assert read_state(path, "token cache", lambda raw: float(raw["token"])) is None
+    assert f"ignoring unreadable token cache {path} (ValueError)" in caplog.text
+    assert "eyJsecret" not in caplog.text  # float()'s message would quote it
+    assert read_state(path, "token cache", lambda raw: raw["token"]) == "eyJsecret"

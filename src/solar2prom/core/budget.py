@@ -17,8 +17,9 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from solar2prom.core.files import write_atomic
+from solar2prom.core.files import read_state, write_atomic
 from solar2prom.core.model import BudgetStatus
 
 log = logging.getLogger(__name__)
@@ -128,14 +129,8 @@ class Governor:
         self.path = path
         self._budgets: dict[str, CallBudget] = {}
         self._saved: dict[str, list[float]] = {}
-        if path is not None and path.exists():
-            try:
-                raw = json.loads(path.read_text())
-                self._saved = {
-                    str(k): [float(t) for t in v] for k, v in raw.items() if isinstance(v, list)
-                }
-            except (OSError, ValueError, TypeError) as exc:
-                log.warning("ignoring unreadable budget file %s: %s", path, exc)
+        if path is not None:
+            self._saved = read_state(path, "budget file", _saved_calls) or {}
 
     def budget(self, api: str, now: float) -> CallBudget:
         budget = self._budgets.get(api)
@@ -172,3 +167,8 @@ class Governor:
             return
         data = {api: b.calls() for api, b in self._budgets.items()} | self._saved
         write_atomic(self.path, json.dumps(data).encode())
+
+
+def _saved_calls(raw: Any) -> dict[str, list[float]]:
+    """api -> times of its recorded calls, as `Governor` saved them."""
+    return {str(k): [float(t) for t in v] for k, v in raw.items() if isinstance(v, list)}

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from solar2prom.core.errors import Solar2PromError
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "solar2prom.lock"
+
+T = TypeVar("T")
 
 
 class StateFolderError(Solar2PromError):
@@ -92,3 +96,20 @@ def held_by_this_process(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def read_state(path: Path, what: str, build: Callable[[Any], T]) -> T | None:
+    """`build` applied to the JSON that `path` holds: what solar2prom saved there before.
+
+    None when there is no such file; also when it cannot be read or `build` does not find in
+    it what it expects (it raises): then a warning names the file and solar2prom starts afresh
+    (it fetches or counts again). The warning gives the kind of error only: a state file may
+    hold a token, and an error's text may quote the value it choked on.
+    """
+    try:
+        return build(json.loads(path.read_bytes()))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, LookupError, TypeError, AttributeError, Solar2PromError) as exc:
+        log.warning("ignoring unreadable %s %s (%s)", what, path, type(exc).__name__)
+        return None

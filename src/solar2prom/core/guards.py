@@ -27,8 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, tzinfo
 from pathlib import Path
+from typing import Any
 
-from solar2prom.core.files import write_atomic
+from solar2prom.core.files import read_state, write_atomic
 from solar2prom.core.model import MetricType, Reading
 from solar2prom.core.timezones import local_date
 
@@ -149,8 +150,7 @@ def _looks_reset(drop: _Drop, now: float) -> bool:
 
 
 def _load(path: Path) -> dict[SeriesKey, tuple[float, float]]:
-    try:
-        rows = json.loads(path.read_bytes())
+    def build(rows: Any) -> dict[SeriesKey, tuple[float, float]]:
         return {
             (str(name), str(site), str(device), tuple(str(x) for x in labels)): (
                 float(value),
@@ -158,11 +158,8 @@ def _load(path: Path) -> dict[SeriesKey, tuple[float, float]]:
             )
             for name, site, device, labels, value, seen in rows
         }
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, TypeError) as exc:
-        log.warning("ignoring unreadable counter file %s: %s", path, exc)
-        return {}
+
+    return read_state(path, "counter file", build) or {}
 
 
 class DayTotalGuard:

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from solar2prom.core.clock import Clock, SystemClock
-from solar2prom.sim.serving import LocalApp
+from solar2prom.sim.serving import LocalApp, take_fault
 from solar2prom.sim.sun import production_fraction
 
 VARIANTS = {"EZ1-M": (30, 800), "EZ1-H": (30, 960), "EZ1-D": (80, 1800)}
@@ -87,11 +87,7 @@ class Ez1Faults:
     alarms: dict[str, int] = field(default_factory=dict)
 
     def take(self, kind: str) -> bool:
-        pending: int = getattr(self, f"{kind}_next")
-        if pending > 0:
-            setattr(self, f"{kind}_next", pending - 1)
-            return True
-        return False
+        return take_fault(self, kind)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -13,6 +14,17 @@ class FaultSwitches(Protocol):
     def update(self, changes: Mapping[str, Any]) -> None: ...
 
     def to_json(self) -> dict[str, Any]: ...
+
+
+def take_fault(faults: object, kind: str, rng: random.Random | None = None) -> bool:
+    """Whether fault `kind` fires now: one of the switches' `<kind>_next` is consumed, or, with
+    `rng`, it fires with the probability `<kind>_probability` (0 when the switches have none)."""
+    pending: int = getattr(faults, f"{kind}_next")
+    if pending > 0:
+        setattr(faults, f"{kind}_next", pending - 1)
+        return True
+    probability: float = getattr(faults, f"{kind}_probability", 0.0)
+    return rng is not None and probability > 0.0 and rng.random() < probability
 
 
 def add_fault_routes(app: web.Application, faults: FaultSwitches) -> None:

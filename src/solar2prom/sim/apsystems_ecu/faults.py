@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from solar2prom.sim.serving import take_fault
+
 CONNECTION_FAULTS = ("reset", "silent", "truncate", "garbage", "bad_length")
 
 
@@ -41,11 +43,7 @@ class EcuFaults:
 
     def take(self, kind: str) -> bool:
         """Whether fault `kind` fires now (consuming one of `<kind>_next`)."""
-        pending: int = getattr(self, f"{kind}_next")
-        if pending > 0:
-            setattr(self, f"{kind}_next", pending - 1)
-            return True
-        return False
+        return take_fault(self, kind)
 
     def connection_fault(self) -> str | None:
         if self.hang:

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from solar2prom.sim.serving import take_fault
+
 TRANSPORT_FAULTS = ("http_error", "drop_connection")
 
 
@@ -58,12 +60,7 @@ class Faults:
 
     def take(self, kind: str) -> bool:
         """Whether fault `kind` fires for this request (consuming one of `<kind>_next`)."""
-        pending: int = getattr(self, f"{kind}_next")
-        if pending > 0:
-            setattr(self, f"{kind}_next", pending - 1)
-            return True
-        probability: float = getattr(self, f"{kind}_probability")
-        return probability > 0.0 and self._rng.random() < probability
+        return take_fault(self, kind, self._rng)
 
     def transport_fault(self) -> str | None:
         return next((kind for kind in TRANSPORT_FAULTS if self.take(kind)), None)

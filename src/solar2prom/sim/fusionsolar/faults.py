@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from solar2prom.sim.serving import take_fault
+
 TRANSPORT_FAULTS = ("drop_connection", "http_error", "html_error", "quota_403")
 CORRUPTIONS = ("null", "na", "string", "zero")
 
@@ -86,12 +88,7 @@ class Faults:
 
     def take(self, kind: str) -> bool:
         """Whether fault `kind` fires for this request (consuming one of `<kind>_next`)."""
-        pending: int = getattr(self, f"{kind}_next")
-        if pending > 0:
-            setattr(self, f"{kind}_next", pending - 1)
-            return True
-        probability: float = getattr(self, f"{kind}_probability", 0.0)
-        return probability > 0.0 and self._rng.random() < probability
+        return take_fault(self, kind, self._rng)
 
     def is_down(self, now: float) -> bool:
         return self.down or now < self.down_until

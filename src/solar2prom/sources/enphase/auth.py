@@ -40,7 +40,7 @@ import jwt
 
 from solar2prom.core.clock import Clock
 from solar2prom.core.errors import AuthFailed, SourceError, UpdateFailed
-from solar2prom.core.files import write_atomic
+from solar2prom.core.files import read_state, write_atomic
 from solar2prom.sources.base import RequestStats
 
 log = logging.getLogger(__name__)
@@ -100,16 +100,12 @@ class TokenCache:
         self.path = path
 
     def load(self, serial: str) -> Token | None:
-        try:
-            raw = json.loads(self.path.read_text())
+        def build(raw: Any) -> Token | None:
             if raw.get("version") != CACHE_VERSION or raw.get("serial") != serial:
                 return None
             return Token.parse(str(raw["token"]), "the cached token")
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, SourceError) as exc:
-            log.warning("ignoring unreadable token cache %s (%s)", self.path, type(exc).__name__)
-            return None
+
+        return read_state(self.path, "token cache", build)
 
     def save(self, serial: str, token: Token) -> None:
         data = {"version": CACHE_VERSION, "serial": serial, "token": token.value}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solar2prom.core.files import write_atomic
+from solar2prom.core.files import read_state, write_atomic
 from solar2prom.core.model import Reading
 from solar2prom.sources.fusionsolar.batching import batches
 from solar2prom.sources.fusionsolar.parse import (
@@ -115,14 +115,12 @@ class Cursors:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._at: dict[str, float] = {}
-        try:
-            raw = json.loads(path.read_text())
-            self._at = {str(k): float(v) for k, v in raw.items()}
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            log.warning("ignoring unreadable history cursors %s: %s", path, exc)
+        self._at: dict[str, float] = (
+            read_state(
+                path, "history cursors", lambda raw: {str(k): float(v) for k, v in raw.items()}
+            )
+            or {}
+        )
 
     def known(self) -> bool:
         return bool(self._at)

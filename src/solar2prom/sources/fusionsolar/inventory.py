@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solar2prom.core.files import write_atomic
+from solar2prom.core.files import read_state, write_atomic
 from solar2prom.sources.fusionsolar.parse import DeviceInfo, Plant
 
 log = logging.getLogger(__name__)
@@ -62,16 +62,12 @@ class InventoryCache:
         self.owner = owner  # URL and user: a cache of another account must not be used
 
     def load(self) -> Inventory | None:
-        try:
-            raw = json.loads(self.path.read_text())
+        def build(raw: Any) -> Inventory | None:
             if raw.get("version") != CACHE_VERSION or raw.get("owner") != self.owner:
                 return None
             return Inventory.from_raw(float(raw["fetched_at"]), raw["plants"], raw["devices"])
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning("ignoring unreadable inventory cache %s: %s", self.path, exc)
-            return None
+
+        return read_state(self.path, "inventory cache", build)
 
     def save(self, inventory: Inventory) -> None:
         data = {

@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-from solar2prom.core.files import write_atomic
+from solar2prom.core.files import read_state, write_atomic
 from solar2prom.core.guards import REASON_COUNTER_DECREASE
 from solar2prom.sources.apsystems.ecu.readings import IMPLAUSIBLE
 
@@ -26,13 +26,10 @@ log = logging.getLogger(__name__)
 class LifetimeFloor:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._accepted: dict[str, int] = {}
-        if path.exists():
-            try:
-                raw = json.loads(path.read_text())
-                self._accepted = {str(k): int(v) for k, v in raw.items()}
-            except (OSError, ValueError, TypeError, AttributeError) as exc:
-                log.warning("ignoring unreadable lifetime file %s: %s", path, exc)
+        self._accepted: dict[str, int] = (
+            read_state(path, "lifetime file", lambda raw: {str(k): int(v) for k, v in raw.items()})
+            or {}
+        )
 
     def accept(self, ecu_id: str, wh: int, rejected: Counter[str]) -> int | None:
         """The lifetime (Wh) to export for a reply saying `wh`: it, or the last accepted."""

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from solar2prom.core.files import write_atomic
+from solar2prom.core.files import read_state, write_atomic
 from solar2prom.sources.apsystems.openapi.parse import Ecu, SystemDetails
 
 log = logging.getLogger(__name__)
@@ -48,19 +48,15 @@ class InventoryCache:
         self.owner = owner
 
     def load(self) -> Inventory | None:
-        try:
-            raw = json.loads(self.path.read_text())
+        def build(raw: Any) -> Inventory | None:
             if raw.get("version") != CACHE_VERSION or raw.get("owner") != self.owner:
                 return None
             details, devices = raw["details"], raw["devices"]
             if not isinstance(details, dict) or not isinstance(devices, list):
                 raise TypeError("details must be an object and devices a list")
             return Inventory(float(raw["details_at"]), float(raw["devices_at"]), details, devices)
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning("ignoring unreadable inventory cache %s: %s", self.path, exc)
-            return None
+
+        return read_state(self.path, "inventory cache", build)
 
     def save(self, inventory: Inventory) -> None:
         data = {

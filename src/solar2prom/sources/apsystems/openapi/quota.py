@@ -24,7 +24,7 @@ from pathlib import Path
 
 from solar2prom.core.budget import Governor, Window
 from solar2prom.core.errors import RateLimited
-from solar2prom.core.files import write_atomic
+from solar2prom.core.files import read_state, write_atomic
 from solar2prom.core.model import BudgetStatus
 
 log = logging.getLogger(__name__)
@@ -59,14 +59,9 @@ class Quota:
         self._stop: tuple[float, str] | None = self._load_stop()
 
     def _load_stop(self) -> tuple[float, str] | None:
-        try:
-            raw = json.loads(self._stop_path.read_text())
-            return float(raw["until"]), str(raw["reason"])
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("ignoring unreadable quota stop %s: %s", self._stop_path, exc)
-            return None
+        return read_state(
+            self._stop_path, "quota stop", lambda raw: (float(raw["until"]), str(raw["reason"]))
+        )
 
     def used_today(self, now: float, tz: tzinfo) -> int:
         since = local_midnight(now, tz)
