@@ -24,6 +24,8 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
+from solar2prom.sim.serving import InFlight
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 HTML_PAGE = (
@@ -63,11 +65,6 @@ class HtmlPage:
     done: int = 0
 
 
-def _connected(request: web.Request) -> bool:
-    transport = request.transport
-    return transport is not None and not transport.is_closing()
-
-
 def _rewrite(node: Any, rule: Rewrite) -> int:
     """Rewrite every value under `rule.key` in place; how many were found."""
     found = 0
@@ -86,8 +83,8 @@ def _rewrite(node: Any, rule: Rewrite) -> int:
 
 class HttpTap:
     def __init__(self) -> None:
-        self._answering: dict[int, web.Request] = {}  # by id: requests are not hashable
-        self.max_in_flight = 0
+        self._in_flight = InFlight()
+        self.max_in_flight = 0  # the most requests a client had outstanding at once
         self.requests = 0
         self.rewrites: list[Rewrite] = []
         self.pages: list[HtmlPage] = []
@@ -98,26 +95,20 @@ class HttpTap:
     @property
     def in_flight(self) -> int:
         """Requests being answered, including ones whose client gave up waiting."""
-        return len(self._answering)
+        return len(self._in_flight)
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith("/_sim/"):
             return await handler(request)
         self.requests += 1
-        # What a client has outstanding: a request it gave up on (its connection closed) may
-        # still be worked on here, but the client no longer waits for it.
-        waiting = sum(1 for r in self._answering.values() if _connected(r))
-        self.max_in_flight = max(self.max_in_flight, waiting + 1)
-        self._answering[id(request)] = request
-        try:
+        with self._in_flight.answering(request) as outstanding:
+            self.max_in_flight = max(self.max_in_flight, outstanding)
             page = self._take(self.pages, request.path)
             if page is not None:
                 return web.Response(text=HTML_PAGE, content_type="text/html")
             response = await handler(request)
             return self._rewritten(request.path, response)
-        finally:
-            del self._answering[id(request)]
 
     @staticmethod
     def _take(rules: list[Any], path: str) -> Any:

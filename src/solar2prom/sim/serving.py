@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -46,6 +47,39 @@ def add_fault_routes(app: web.Application, faults: FaultSwitches) -> None:
 
     app.router.add_get("/_sim/faults", show)
     app.router.add_post("/_sim/faults", change)
+
+
+class InFlight:
+    """The requests a simulator is answering, and how many of them a client is waiting on.
+
+    A request whose client gave up (closed its connection) may still be worked on here for a
+    moment — a handler sleeping out a latency fault notices the hang-up on its next check —
+    but the client no longer waits for it, so it does not count against the client's next
+    request.
+    """
+
+    def __init__(self) -> None:
+        self._answering: dict[int, web.Request] = {}  # by id: requests are not hashable
+
+    def __len__(self) -> int:
+        """Requests being answered, including ones whose client gave up waiting."""
+        return len(self._answering)
+
+    @contextmanager
+    def answering(self, request: web.Request) -> Iterator[int]:
+        """Count `request` while it is answered; yields how many requests its client (any
+        client) has outstanding with it."""
+        waiting = sum(1 for r in self._answering.values() if _connected(r))
+        self._answering[id(request)] = request
+        try:
+            yield waiting + 1
+        finally:
+            del self._answering[id(request)]
+
+
+def _connected(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is not None and not transport.is_closing()
 
 
 class LocalApp:

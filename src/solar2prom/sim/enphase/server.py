@@ -17,7 +17,7 @@ from solar2prom.sim.enphase.gateway import JSON, Answer, Gateway, local_hour_min
 from solar2prom.sim.enphase.stats import SimStats
 from solar2prom.sim.enphase.system import SystemConfig
 from solar2prom.sim.enphase.tls import server_context
-from solar2prom.sim.serving import add_fault_routes
+from solar2prom.sim.serving import InFlight, add_fault_routes
 
 PUBLIC = "/info"
 CHECK_JWT = "/auth/check_jwt"
@@ -60,6 +60,7 @@ class EnphaseSimulator:
         self.token_guard = TokenGuard(self.signer, self.serial)
         self.faults = Faults(seed=seed)
         self.stats = SimStats()
+        self._in_flight = InFlight()
         self.http_url = ""
         self.https_url = ""
         self.app = web.Application()
@@ -118,12 +119,9 @@ class EnphaseSimulator:
         self.faults.clear()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        self.stats.in_flight += 1
-        self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
-        try:
+        with self._in_flight.answering(request) as outstanding:
+            self.stats.max_in_flight = max(self.stats.max_in_flight, outstanding)
             response = await self._answer(request)
-        finally:
-            self.stats.in_flight -= 1
         self.stats.statuses[(request.path, response.status)] += 1
         return response
 

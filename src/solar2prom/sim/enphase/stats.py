@@ -14,8 +14,7 @@ class SimStats:
     auth_refusals: Counter[str] = field(default_factory=Counter)  # reason -> requests
     faults: Counter[str] = field(default_factory=Counter)
     token_checks: int = 0
-    in_flight: int = 0
-    max_in_flight: int = 0  # the most requests the gateway was handling at once
+    max_in_flight: int = 0  # the most requests a client had outstanding at once
 
     def reset(self) -> None:
         fresh = SimStats()
