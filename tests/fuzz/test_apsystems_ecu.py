@@ -81,7 +81,7 @@ def decode_and_read(command: Command, data: bytes, tz: tzinfo) -> None:
         frame = Frame.parse(data, command)
         if command is Command.SYSTEM_INFO:
             info = SystemInfo.from_frame(frame)
-            readings = system_readings(info, info.lifetime_wh, tz, Counter())
+            readings = system_readings(info, tz, Counter())
             check_entities([site(info, None), *devices(info, None)])
         elif command is Command.REALTIME:
             realtime = RealtimeData.from_frame(frame)

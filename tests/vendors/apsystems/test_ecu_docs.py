@@ -37,7 +37,7 @@ def test_the_core_metrics_fed_are_documented() -> None:
         Frame.parse(frame_bytes("realtime_qt2_x6_20231120.hex"), Command.REALTIME)
     )
     signals = SignalLevels.from_frame(Frame.parse(frame_bytes("signal_ds3_x8.hex"), Command.SIGNAL))
-    readings = system_readings(info, info.lifetime_wh, UTC, Counter())
+    readings = system_readings(info, UTC, Counter())
     readings += realtime_readings(info.ecu_id, day, UTC) + signal_readings(info.ecu_id, signals)
     readings += realtime_readings(info.ecu_id, three_phase, UTC)
     fed = {r.metric.name for r in readings}

@@ -208,17 +208,18 @@ async def test_a_simulated_day(tmp_path: Path) -> None:
 async def test_lifetime_glitches_are_rejected_even_across_a_restart(tmp_path: Path) -> None:
     clock = ManualClock(local("12:00"))
     async with running(clock) as sim:
-        poller = SourcePoller(source_for(sim, clock, tmp_path), clock, Hub())
+        counters = tmp_path / "counters.json"
+        poller = SourcePoller(source_for(sim, clock, tmp_path), clock, Hub(), counters=counters)
         first = value(await poller.poll_all(), m.PRODUCTION_ENERGY_TOTAL.name)
         sim.faults.lifetime_zero_next = 1
         clock.advance(300)
         glitch = await poller.poll_all()
-    assert value(glitch, m.PRODUCTION_ENERGY_TOTAL.name) == first
+    assert value(glitch, m.PRODUCTION_ENERGY_TOTAL.name) is None  # missing, not 0
     assert glitch.rejected == {"implausible": 1}
 
     lower = EcuSimConfig(lifetime_kwh=1000.0)
     async with running(clock, lower) as sim:
-        restarted = SourcePoller(source_for(sim, clock, tmp_path), clock, Hub())
+        restarted = SourcePoller(source_for(sim, clock, tmp_path), clock, Hub(), counters=counters)
         snapshot = await restarted.poll_all()
     assert value(snapshot, m.PRODUCTION_ENERGY_TOTAL.name) == first
     assert snapshot.rejected == {"counter_decrease": 1}

@@ -62,10 +62,10 @@ def today_is_plausible(info: SystemInfo) -> bool:
     return info.today_wh > 0 or info.inverters_online == 0
 
 
-def system_readings(
-    info: SystemInfo, lifetime_wh: int | None, tz: tzinfo, rejected: Counter[str]
-) -> list[Reading]:
-    """The site's readings; `lifetime_wh` is the lifetime after the source's glitch check."""
+def system_readings(info: SystemInfo, tz: tzinfo, rejected: Counter[str]) -> list[Reading]:
+    """The site's readings. ECU firmware now and then reads lifetime energy as 0 for one
+    reply: dropped as implausible (a reading below the last accepted one is the counter
+    guard's to hold)."""
     ecu = info.ecu_id
     readings = [
         Reading(core.PRODUCTION_POWER, float(info.power_w), ecu),
@@ -76,8 +76,10 @@ def system_readings(
         readings.append(Reading(core.PRODUCTION_ENERGY_TODAY, info.today_wh * WH, ecu))
     else:
         rejected[IMPLAUSIBLE] += 1
-    if lifetime_wh is not None:
-        readings.append(Reading(core.PRODUCTION_ENERGY_TOTAL, lifetime_wh * WH, ecu))
+    if info.lifetime_wh > 0:
+        readings.append(Reading(core.PRODUCTION_ENERGY_TOTAL, info.lifetime_wh * WH, ecu))
+    else:
+        rejected[IMPLAUSIBLE] += 1
     if info.ema_contact is not None:
         readings.append(Reading(catalog.EMA_CONTACT, local_epoch(info.ema_contact, tz), ecu))
     return readings

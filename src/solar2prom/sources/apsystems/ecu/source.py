@@ -7,9 +7,8 @@ then the real-time data of every inverter, on two connections one after the othe
 Neither feed talks to the ECU during its nightly maintenance (02:45–03:15 ECU local time),
 when it reconciles with EMA and checks for updates and is known to misbehave: a poll falling
 in that window returns the feed's last result unchanged (or, with none yet, waits for the
-window to end). Lifetime readings of 0 or below the
-last accepted value are rejected (`lifetime.py`); "today" reading 0 while inverters are
-online is a known firmware glitch and is dropped.
+window to end). Two known firmware glitches are dropped: lifetime energy reading 0, and
+"today" reading 0 while inverters are online.
 
 Time zone: the `timezone` key, else the zone the ECU reports when it is a real zone name (the
 ECU-R-Pro reports e.g. "Europe/Amsterdam"; the others always say "Etc/GMT-8", which is
@@ -31,7 +30,6 @@ from solar2prom.core.timezones import resolve_timezone
 from solar2prom.sources.apsystems.ecu.client import EcuClient
 from solar2prom.sources.apsystems.ecu.config import EcuConfig
 from solar2prom.sources.apsystems.ecu.decode import STATUS_OK, RealtimeData, SystemInfo
-from solar2prom.sources.apsystems.ecu.lifetime import LifetimeFloor
 from solar2prom.sources.apsystems.ecu.readings import (
     devices,
     realtime_readings,
@@ -85,7 +83,6 @@ class EcuSource:
             stats=self.requests,
             timeout=config.timeout,
         )
-        self._lifetime = LifetimeFloor(context.state_dir / "lifetime.json")
         self._day_totals = DayTotalGuard()
         self._info: SystemInfo | None = None
         self._realtime: RealtimeData | None = None
@@ -133,8 +130,7 @@ class EcuSource:
         self._realtime = realtime
         tz = self._tz()
         rejected: Counter[str] = Counter()
-        lifetime = self._lifetime.accept(info.ecu_id, info.lifetime_wh, rejected)
-        readings = system_readings(info, lifetime, tz, rejected)
+        readings = system_readings(info, tz, rejected)
         if realtime.status == STATUS_OK:
             readings.extend(realtime_readings(info.ecu_id, realtime, tz))
         return FeedResult(
