@@ -1,6 +1,7 @@
 import gzip
 import platform
 import time
+import zlib
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families as parse_text
@@ -118,17 +119,44 @@ async def test_output_renders_published_snapshots_and_caches_bytes() -> None:
     )
 
 
-async def test_gzip_variant_is_computed_once_per_change() -> None:
+def gunzip_one_member(body: bytes) -> bytes:
+    """The body as a client reads it that takes one gzip member only (aiohttp, some curls)."""
+    stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    text = stream.decompress(body)
+    assert stream.eof and not stream.unused_data
+    return text
+
+
+async def test_a_scrape_is_the_exposition_then_its_own_series_gzipped_or_not() -> None:
     output = PrometheusOutput()
     output.on_snapshot(snapshot("a", 1))
     await output.settled()
-    first = await output.gzipped()
-    assert gzip.decompress(first.body) == output.exposition().body
-    assert (await output.gzipped()).body is first.body
+    for openmetrics in (False, True):
+        sources = output.exposition(openmetrics).body
+        plain = (await output.scrape(openmetrics=openmetrics)).body
+        gzipped = gunzip_one_member((await output.scrape(openmetrics, gzipped=True)).body)
+        for body in (plain, gzipped):
+            assert body.startswith(sources.removesuffix(b"# EOF\n"))
+            assert b"\nprocess_cpu_seconds_total " in body
+            assert body.endswith(b"# EOF\n") == openmetrics
+            assert body.count(b"# EOF") == openmetrics
+            parse = parse_om if openmetrics else parse_text
+            names = {f.name for f in parse(body.decode())}
+            assert {"solar_production_power_watts", "process_resident_memory_bytes"} <= names
     output.on_snapshot(snapshot("a", 2))
     await output.settled()
-    second = await output.gzipped()
-    assert b"} 2.0" in gzip.decompress(second.body)
+    changed = gunzip_one_member((await output.scrape(gzipped=True)).body)
+    assert b'solar_production_power_watts{source="a",site="S1"} 2.0' in changed
+    output.close()
+
+
+async def test_without_live_series_a_gzipped_scrape_is_the_cached_exposition() -> None:
+    output = PrometheusOutput(process=False)
+    output.on_snapshot(snapshot("a", 1))
+    await output.settled()
+    first = await output.scrape(gzipped=True)
+    assert gzip.decompress(first.body) == output.exposition().body
+    assert (await output.scrape(gzipped=True)).body == first.body
     output.close()
 
 
@@ -142,7 +170,7 @@ async def test_the_outputs_health_follows_them_between_snapshots() -> None:
     output = PrometheusOutput(outputs=lambda: render_outputs(KeepingStatus(history, remotes)))
     output.on_snapshot(snapshot("a", 1))
     await output.settled()
-    first = output.exposition()
+    first = await output.scrape()
     url = (("url", "http://vm:8428/api/v1/write"),)
     assert (
         samples(first.body.decode()).items()
@@ -159,16 +187,16 @@ async def test_the_outputs_health_follows_them_between_snapshots() -> None:
         }.items()
     )
     assert b"solar_remote_write_samples_dropped_total" not in first.body
-    assert output.exposition().body is first.body  # nothing moved: still the cached bytes
+    assert b"solar_history" not in output.exposition().body  # not in what `collect` writes
 
     history = HistoryStatus("h.db", 1200, 0, 400, 0, 150.0, "OperationalError: disk is full")
     remotes = (remote(1000, {"too_old": 4}),)
-    text = output.exposition().body.decode()
+    text = (await output.scrape()).body.decode()
     assert samples(text)[("solar_history_write_failing", ())] == 1
     assert samples(text)[("solar_history_samples_waiting", ())] == 400
     key = ("solar_remote_write_samples_dropped_total", (("reason", "too_old"), *url))
     assert samples(text)[key] == 4
-    openmetrics = output.exposition(openmetrics=True).body.decode()
+    openmetrics = (await output.scrape(openmetrics=True)).body.decode()
     assert {f.name for f in parse_om(openmetrics)} >= {
         "solar_history_samples_written",
         "solar_remote_write_samples_dropped",
@@ -176,12 +204,20 @@ async def test_the_outputs_health_follows_them_between_snapshots() -> None:
     output.close()
 
 
-def test_the_exporter_says_its_version_and_when_it_started() -> None:
+async def test_the_exporter_says_its_version_and_how_its_process_fares() -> None:
     output = PrometheusOutput()
-    found = samples(output.exposition().body.decode())
+    found = samples((await output.scrape()).body.decode())
     versions = (("python", platform.python_version()), ("version", __version__))
     assert found[("solar2prom_build_info", versions)] == 1
     started = found[("process_start_time_seconds", ())]
     # The kernel's start time of this test process: before now, and not before the machine.
     assert time.time() - 86400 * 365 < started <= time.time()
+    assert found[("process_resident_memory_bytes", ())] > 10e6
+    assert found[("process_open_fds", ())] > 0
+    assert found[("process_cpu_seconds_total", ())] > 0
+    # `collect` writes for node_exporter's textfile collector, whose own process series these
+    # would clash with; the build info is ours alone.
+    collected = samples(output.exposition().body.decode())
+    assert not [name for name, _ in collected if name.startswith("process_")]
+    assert found[("solar2prom_build_info", versions)] == 1
     output.close()

@@ -174,8 +174,8 @@ DATA_TIMESTAMP = Metric(
 )
 
 # --- the exporter itself ----------------------------------------------------------------------
-# The names every exporter uses: `<program>_build_info`, and the client libraries'
-# `process_start_time_seconds` (a restart shows as a change; the output counters start again).
+# The name every exporter uses: `<program>_build_info`. The process series (the client
+# library's `ProcessCollector`) are added at scrape time by the Prometheus output.
 BUILD_INFO = Metric(
     "solar2prom_build_info",
     "The running solar2prom: its version and Python's; value 1.",
@@ -183,13 +183,6 @@ BUILD_INFO = Metric(
     Unit.NONE,
     Scope.GLOBAL,
     ("version", "python"),
-)
-START_TIME = Metric(
-    "process_start_time_seconds",
-    "When the solar2prom process started.",
-    G,
-    Unit.SECONDS,
-    Scope.GLOBAL,
 )
 
 # --- the outputs' own health (no source: they serve every source) ----------------------------

@@ -55,10 +55,7 @@ def build_app(
     async def metrics(request: web.Request) -> web.Response:
         openmetrics = OPENMETRICS in request.headers.get("Accept", "")
         gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-        if gzipped:
-            exposition = await prometheus.gzipped(openmetrics=openmetrics)
-        else:
-            exposition = prometheus.exposition(openmetrics=openmetrics)
+        exposition = await prometheus.scrape(openmetrics=openmetrics, gzipped=gzipped)
         response = web.Response(body=exposition.body)
         response.headers["Content-Type"] = exposition.content_type
         if gzipped:

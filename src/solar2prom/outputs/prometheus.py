@@ -18,22 +18,29 @@ Series rendered per source (labels after the metric name)::
     solar_device_info{source,site,device,kind,model,firmware,name} 1
     <every reading>{source,site[,device][,own labels]} value
 
-and, once per exposition, the outputs that keep data (`render_outputs`).
+and solar2prom's own `solar2prom_build_info`. A scrape of `/metrics` adds, after them, what
+moves between snapshots, rendered for that scrape (a few lines, so the cached bytes of the
+sources stay cached, gzipped ones included): the process (`ProcessSeries`) and the outputs
+that keep data (`render_outputs`). `collect` writes the sources' series only: the process
+series of a one-shot run would say nothing, and in node_exporter's textfile collector they
+would clash with node_exporter's own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gzip
 import logging
 import platform
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client import utils as _prom_utils
+from prometheus_client.openmetrics import exposition as _openmetrics
 from prometheus_client.process_collector import ProcessCollector
 
 from solar2prom import __version__
@@ -52,21 +59,17 @@ OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset
 
 # The client library's formatting of values, so ours reads exactly like every Python exporter's.
 format_value = cast(Callable[[float], str], _prom_utils.floatToGoString)
+generate_openmetrics = cast(Callable[[CollectorRegistry], bytes], _openmetrics.generate_latest)
+
+OPENMETRICS_EOF = b"# EOF\n"
 
 # family name -> (metric, rendered sample lines of one source)
 Chunks = dict[str, tuple[Metric, bytes]]
-# The exporter's and the outputs' chunks sit next to the sources' under names no source can
-# have.
+# The exporter's chunks sit next to the sources' under a name no source can have.
 SELF = " self"
-OUTPUTS = " outputs"
-
-
-def _process_start() -> float | None:
-    """The process's start time as the client library reads it (None where it cannot)."""
-    for family in ProcessCollector(registry=None).collect():
-        if family.name == "process_start_time_seconds" and family.samples:
-            return float(family.samples[0].value)
-    return None
+# gzip level 1: a 100,000-series exposition compresses 10:1 in a fraction of the time of the
+# default level, and it is compressed again at every change.
+GZIP_LEVEL = 1
 
 
 def escape_label_value(value: str) -> str:
@@ -143,18 +146,36 @@ def render_snapshot(snap: Snapshot) -> Chunks:
     return fam.chunks()
 
 
-def render_self(started: float | None) -> Chunks:
+def render_self() -> Chunks:
     """The exporter itself::
 
     solar2prom_build_info{version,python} 1
-    process_start_time_seconds 1.7e9
     """
     fam = _Families()
     versions = (("version", __version__), ("python", platform.python_version()))
     fam.add(m.BUILD_INFO, versions, 1.0)
-    if started is not None:
-        fam.add(m.START_TIME, (), started)
     return fam.chunks()
+
+
+class ProcessSeries:
+    """The process, as every Prometheus client library exports it (Linux; nothing elsewhere)::
+
+    process_cpu_seconds_total 12.5
+    process_resident_memory_bytes 1.5e8
+    process_virtual_memory_bytes 4.1e8
+    process_open_fds 23
+    process_max_fds 1024
+    process_start_time_seconds 1.7e9
+    """
+
+    def __init__(self) -> None:
+        self._registry = CollectorRegistry(auto_describe=False)
+        ProcessCollector(registry=self._registry)
+
+    def render(self, openmetrics: bool) -> bytes:
+        if openmetrics:
+            return generate_openmetrics(self._registry).removesuffix(OPENMETRICS_EOF)
+        return generate_latest(self._registry)
 
 
 def render_outputs(keeping: KeepingStatus) -> Chunks:
@@ -198,7 +219,8 @@ class Exposition:
     content_type: str
 
 
-def assemble(per_source: Mapping[str, Chunks], openmetrics: bool) -> bytes:
+def assemble(per_source: Mapping[str, Chunks], openmetrics: bool, end: bool = True) -> bytes:
+    """The families of every source, sorted; OpenMetrics's `# EOF` at the `end`."""
     families: dict[str, Metric] = {}
     for chunks in per_source.values():
         for name, (metric, _) in chunks.items():
@@ -212,20 +234,46 @@ def assemble(per_source: Mapping[str, Chunks], openmetrics: bool) -> bytes:
         header = f"# HELP {family} {escape_help(metric.help)}\n# TYPE {family} {metric.type}\n"
         parts.append(header.encode())
         parts.extend(chunks[name][1] for chunks in per_source.values() if name in chunks)
-    if openmetrics:
-        parts.append(b"# EOF\n")
+    if openmetrics and end:
+        parts.append(OPENMETRICS_EOF)
     return b"".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Deflated:
+    """The cached part of an exposition gzipped, the stream left open: a scrape finishes a
+    copy of it with its own lines, so the big part is compressed once per change."""
+
+    head: bytes
+    stream: zlib._Compress
+
+    @classmethod
+    def start(cls, body: bytes) -> _Deflated:
+        stream = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        head = stream.compress(body) + stream.flush(zlib.Z_SYNC_FLUSH)
+        return cls(head, stream)
+
+    def finish(self, tail: bytes) -> bytes:
+        stream = self.stream.copy()
+        return self.head + stream.compress(tail) + stream.flush()
 
 
 class PrometheusOutput:
     """Keeps the rendered exposition of every source current; hands out cached bytes."""
 
-    def __init__(self, hub: Hub | None = None, outputs: Callable[[], Chunks] | None = None) -> None:
-        """`outputs` renders the outputs' health (`render_outputs`); it runs at every scrape,
-        as those figures move between snapshots, and costs a few lines."""
-        self._chunks: dict[str, Chunks] = {SELF: render_self(_process_start())}
+    def __init__(
+        self,
+        hub: Hub | None = None,
+        outputs: Callable[[], Chunks] | None = None,
+        process: bool = True,
+    ) -> None:
+        """`outputs` renders the outputs' health (`render_outputs`) and `process` adds the
+        process series; both are rendered at every scrape, as they move between snapshots."""
+        self._chunks: dict[str, Chunks] = {SELF: render_self()}
         self._outputs = outputs
-        self._cache: dict[tuple[bool, bool], bytes] = {}  # (openmetrics, gzipped) -> body
+        self._process = ProcessSeries() if process else None
+        self._cache: dict[bool, bytes] = {}  # openmetrics -> the sources' part, no `# EOF`
+        self._deflated: dict[bool, _Deflated] = {}
         # One thread: rendering is pure Python, so parallel renders would only fight over the
         # interpreter lock with the event loop that answers scrapes.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exposition")
@@ -261,32 +309,53 @@ class PrometheusOutput:
     def _store(self, source: str, chunks: Chunks) -> None:
         self._chunks[source] = chunks
         self._cache.clear()
+        self._deflated.clear()
 
     async def settled(self) -> None:
         """Wait until every published snapshot is rendered (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
 
-    def exposition(self, openmetrics: bool = False) -> Exposition:
-        if self._outputs is not None:
-            outputs = self._outputs()
-            if outputs != self._chunks.get(OUTPUTS):
-                self._store(OUTPUTS, outputs)
-        body = self._cache.get((openmetrics, False))
+    def _sources_part(self, openmetrics: bool) -> bytes:
+        body = self._cache.get(openmetrics)
         if body is None:
-            body = self._cache[(openmetrics, False)] = assemble(self._chunks, openmetrics)
-        return Exposition(body, OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE)
+            body = self._cache[openmetrics] = assemble(self._chunks, openmetrics, end=False)
+        return body
 
-    async def gzipped(self, openmetrics: bool = False) -> Exposition:
-        """The exposition gzip-compressed, once per change and off the event loop."""
-        plain = self.exposition(openmetrics)
-        body = self._cache.get((openmetrics, True))
-        if body is None:
+    def exposition(self, openmetrics: bool = False) -> Exposition:
+        """The sources' series and the build info: what `collect` writes."""
+        body = self._sources_part(openmetrics)
+        if openmetrics:
+            body += OPENMETRICS_EOF
+        return Exposition(body, _content_type(openmetrics))
+
+    def _live_part(self, openmetrics: bool) -> bytes:
+        parts = [self._process.render(openmetrics)] if self._process is not None else []
+        if self._outputs is not None:
+            parts.append(assemble({"": self._outputs()}, openmetrics, end=False))
+        if openmetrics:
+            parts.append(OPENMETRICS_EOF)
+        return b"".join(parts)
+
+    async def scrape(self, openmetrics: bool = False, gzipped: bool = False) -> Exposition:
+        """What `/metrics` serves: the exposition, then the series rendered for this scrape.
+        Gzipped, the sources' part is compressed once per change, off the event loop."""
+        content_type = _content_type(openmetrics)
+        if not gzipped:
+            body = self._sources_part(openmetrics) + self._live_part(openmetrics)
+            return Exposition(body, content_type)
+        deflated = self._deflated.get(openmetrics)
+        if deflated is None:
+            sources = self._sources_part(openmetrics)
             loop = asyncio.get_running_loop()
-            body = await loop.run_in_executor(self._executor, gzip.compress, plain.body, 1)
-            if self._cache.get((openmetrics, False)) is plain.body:  # still current
-                self._cache[(openmetrics, True)] = body
-        return Exposition(body, plain.content_type)
+            deflated = await loop.run_in_executor(self._executor, _Deflated.start, sources)
+            if self._cache.get(openmetrics) is sources:  # still current
+                self._deflated[openmetrics] = deflated
+        return Exposition(deflated.finish(self._live_part(openmetrics)), content_type)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _content_type(openmetrics: bool) -> str:
+    return OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE
