@@ -45,8 +45,12 @@ def scraping(tmp_path: Path, exporter: int, port: int, *, remote_write: bool = F
     return [*command, "--web.enable-remote-write-receiver"] if remote_write else command
 
 
-def test_promtool_accepts_the_exposition(tmp_path: Path, sim_url: str) -> None:
+def test_promtool_and_node_exporter_take_what_collect_writes(tmp_path: Path, sim_url: str) -> None:
+    """`collect -o` for node_exporter's textfile collector: promtool lints it clean, and a real
+    node_exporter serves it without an error in its log (a series node_exporter has itself,
+    such as `process_start_time_seconds`, would log one at every scrape and be dropped)."""
     promtool = require_program("promtool")
+    node_exporter = require_program("prometheus-node-exporter")
     config = write_config(tmp_path, sim_url, free_port())
     out = tmp_path / "textfile" / "solar.prom"
     result = subprocess.run(
@@ -63,6 +67,23 @@ def test_promtool_accepts_the_exposition(tmp_path: Path, sim_url: str) -> None:
         [promtool, "check", "metrics"], input=exposition, capture_output=True, check=False
     )
     assert lint.returncode == 0, lint.stdout.decode() + lint.stderr.decode()
+
+    port = free_port()
+    command = [
+        node_exporter,
+        "--collector.disable-defaults",
+        "--collector.textfile",
+        f"--collector.textfile.directory={out.parent}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    log = tmp_path / "node_exporter.log"
+    with process(command, log):
+        served = asyncio.run(wait_http(f"http://127.0.0.1:{port}/metrics"))
+        again = asyncio.run(wait_http(f"http://127.0.0.1:{port}/metrics"))
+    assert total(served, "node_textfile_scrape_error") == 0
+    assert total(served, LIFETIME) == total(exposition.decode(), LIFETIME)
+    assert again.count("\nprocess_start_time_seconds ") == 1  # node_exporter's own
+    assert "level=error" not in log.read_text(), log.read_text()
 
 
 async def test_prometheus_scrapes_run_and_promql_returns_the_value(
