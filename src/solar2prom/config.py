@@ -206,6 +206,27 @@ class _Loader:
         self._values = 0
         self._open: set[int] = set()  # collections being built: an alias to one is a loop
 
+    def compose(self) -> yaml.Node | None:
+        """The file's YAML tree (None when empty); `ConfigError` for a file that cannot be
+        read, is not UTF-8 or is not YAML, naming the line."""
+        try:
+            content = self.file.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{self.file}: cannot read: {exc.strerror}") from exc
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            where = content.count(b"\n", 0, exc.start) + 1
+            raise ConfigError(f"{self.file}:{where}: not UTF-8 text") from None
+        try:
+            node: yaml.Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            raise ConfigError(f"{self.file}{line}: {problem}") from exc
+        return node
+
     def error(self, path: KeyPath, message: str) -> None:
         line = self.line_of(path)
         where = f"{self.file}:{line}" if line else str(self.file)
@@ -342,22 +363,7 @@ def load_config(file: Path, env: Mapping[str, str] | None = None) -> AppConfig:
     from solar2prom.sources.registry import SOURCE_TYPES
 
     loader = _Loader(file, os.environ if env is None else env)
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from exc
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        where = content.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(f"{file}:{where}: not UTF-8 text") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{file}{line}: {problem}") from exc
+    node = loader.compose()
     if node is None or not isinstance(node, yaml.MappingNode):
         raise ConfigError(f"{file}: expected a mapping with at least a 'sources' list")
     data: dict[str, Any] = loader.build(node, ())

@@ -20,7 +20,6 @@ import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -266,16 +265,7 @@ def load_web_settings(file: Path) -> WebSettings:
     problem. The TLS files are loaded too, so a bad certificate stops the start, not the first
     scrape."""
     loader = _loader(file)
-    try:
-        node = yaml.compose(file.read_text(), Loader=yaml.SafeLoader)
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(
-            f"{file}{line}: {getattr(exc, 'problem', None) or 'invalid YAML'}"
-        ) from exc
+    node = loader.compose()
     data: Any = {} if node is None else loader.build(node, ())
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: expected a mapping (tls_server_config, basic_auth_users, ...)")
