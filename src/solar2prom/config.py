@@ -98,10 +98,7 @@ class SourceConfig(_Strict):
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                resolve_timezone(value)
-            except OSError:  # a folder of the zone database ("Europe"), a name too long
-                raise ValueError(f"unknown time zone {value!r}") from None
+            resolve_timezone(value)
         return value
 
     def exclusive_series(self) -> str | None:

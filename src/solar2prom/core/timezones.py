@@ -23,7 +23,7 @@ def resolve_timezone(name: str | None) -> tzinfo:
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Europe", a folder
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 
