@@ -42,7 +42,7 @@ from solar2prom.core.hub import Hub
 from solar2prom.core.model import Metric, MetricType, Reading, Snapshot
 from solar2prom.core.samples import Sample, SampleSelector
 from solar2prom.outputs.history_config import HistoryConfig
-from solar2prom.outputs.worker import UNWRITTEN_LIMIT, OrderedWorker, Unwritten
+from solar2prom.outputs.worker import UNWRITTEN_LIMIT, OrderedWorker, Unwritten, notes_of
 
 log = logging.getLogger(__name__)
 
@@ -440,8 +440,9 @@ class HistoryStore:
         error = future.exception()
         if error is not None:
             self._last_error = f"{type(error).__name__}: {error}"
-            notes = "".join(f"; {note}" for note in getattr(error, "__notes__", ()))
-            log.error("writing to the history store failed: %s%s", self._last_error, notes)
+            log.error(
+                "writing to the history store failed: %s%s", self._last_error, notes_of(error)
+            )
             return
         self._written += future.result()
         self._last_write = self._clock.now()

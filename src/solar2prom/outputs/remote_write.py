@@ -56,7 +56,7 @@ from solar2prom.core.model import Snapshot
 from solar2prom.core.samples import Sample, SampleSelector, series_labels
 from solar2prom.outputs.history import connect, transaction
 from solar2prom.outputs.history_config import RemoteWriteConfig
-from solar2prom.outputs.worker import UNWRITTEN_LIMIT, OrderedWorker, Unwritten
+from solar2prom.outputs.worker import UNWRITTEN_LIMIT, OrderedWorker, Unwritten, notes_of
 
 log = logging.getLogger(__name__)
 
@@ -397,8 +397,7 @@ class RemoteWriteSink:
         error = future.exception()
         if error is not None:
             self._last_error = f"queueing failed: {type(error).__name__}: {error}"
-            notes = "".join(f"; {note}" for note in getattr(error, "__notes__", ()))
-            log.error("remote write %s: %s%s", self.url, self._last_error, notes)
+            log.error("remote write %s: %s%s", self.url, self._last_error, notes_of(error))
             return
         if future.result():
             self._dropped["queue_full"] += future.result()

@@ -48,6 +48,11 @@ class OrderedWorker:
         self._executor.shutdown(wait=True)
 
 
+def notes_of(error: BaseException) -> str:
+    """The notes an error picked up on its way (`Unwritten` adds what it kept), for the log."""
+    return "".join(f"; {note}" for note in getattr(error, "__notes__", ()))
+
+
 class Unwritten(Generic[Item]):
     """The items of writes that failed for want of the file (a full disk, a locked database),
     written again in front of the next batch; the oldest go first beyond `limit`.
