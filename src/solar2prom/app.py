@@ -63,7 +63,6 @@ class Application:
         self.remote_writers = [
             RemoteWriteSink(remote, clock, self.state_dir) for remote in config.remote_write
         ]
-        self._keeping = False  # the history store and remote write queues are open
         self.prometheus = PrometheusOutput(self.hub, lambda: render_outputs(self.keeping_status()))
         self.sources: list[Source] = []
         self.pollers: list[SourcePoller] = []
@@ -131,12 +130,9 @@ class Application:
             await self.history.start(self.hub)
         for sink in self.remote_writers:
             await sink.start(self.hub)
-        self._keeping = True
 
     def keeping_status(self) -> KeepingStatus:
-        """The history store and remote write receivers, once open (`collect` keeps nothing)."""
-        if not self._keeping:
-            return KeepingStatus()
+        """The history store and remote write receivers (served once `start` opened them)."""
         history = self.history.status() if self.history is not None else None
         return KeepingStatus(history, tuple(sink.status() for sink in self.remote_writers))
 
