@@ -32,7 +32,7 @@ from pyenphase.models.meters import CtType, EnvoyMeterData
 from solar2prom.core import metrics as core
 from solar2prom.core.convert import to_si
 from solar2prom.core.model import Device, DeviceKind, Metric, Reading
-from solar2prom.core.values import UNPARSABLE, Unparsable, parse_number
+from solar2prom.core.values import UNPARSABLE, Unparsable, counted_number, parse_number
 from solar2prom.sources.enphase import catalog as c
 from solar2prom.sources.enphase.inventory import InventoryDevice
 
@@ -71,11 +71,7 @@ class Collector:
 
     def number(self, raw: object) -> float | None:
         """A value as the gateway sent it, as a number; None when missing or unreadable."""
-        try:
-            return parse_number(raw)
-        except Unparsable:
-            self.rejected[UNPARSABLE] += 1
-            return None
+        return counted_number(raw, self.rejected)
 
     def flag(self, raw: object) -> float | None:
         """A JSON boolean as 1 or 0."""
