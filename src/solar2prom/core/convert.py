@@ -14,7 +14,10 @@ import math
 from solar2prom.core.values import round_noise
 
 
-def to_si(value: float, scale: float = 1.0) -> float | None:
-    """`value` × `scale` without binary noise; None when the result is no finite number."""
+def to_si(value: float | None, scale: float = 1.0) -> float | None:
+    """`value` × `scale` without binary noise; None for no value, or when the result is no
+    finite number."""
+    if value is None:
+        return None
     converted = round_noise(value * scale)
     return converted if math.isfinite(converted) else None

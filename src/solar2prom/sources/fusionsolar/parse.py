@@ -105,7 +105,7 @@ def _item_map(raw: object) -> Mapping[str, object]:
 def collect_time(raw: object) -> float | None:
     """A `collectTime` (ms) in epoch seconds; None when missing, unreadable or out of range."""
     ms = _optional_number(raw)
-    return to_si(ms, MS) if ms is not None else None
+    return to_si(ms, MS)
 
 
 def api_rows(data: object) -> list[Mapping[str, Any]]:

@@ -55,7 +55,7 @@ def day_readings(site: str, day: DaySeries | None) -> list[Reading]:
     readings: list[Reading] = []
 
     def add(metric: Metric, value: float | None, scale: float = 1.0) -> None:
-        if value is not None and (converted := to_si(value, scale)) is not None:
+        if (converted := to_si(value, scale)) is not None:
             readings.append(Reading(metric, converted, site, time=when))
 
     if sample is not None:
@@ -73,15 +73,15 @@ def history_readings(site: str, day: DaySeries, after: float | None) -> list[Rea
     for time, power, energy in zip(day.times, day.power_w, day.energy_kwh, strict=False):
         if time is None or (after is not None and time <= after):
             continue
-        if power is not None and (watts := to_si(power)) is not None:
+        if (watts := to_si(power)) is not None:
             readings.append(Reading(core.PRODUCTION_POWER, watts, site, time=time))
-        if energy is not None and (joules := to_si(energy, KWH)) is not None:
+        if (joules := to_si(energy, KWH)) is not None:
             readings.append(Reading(SLOT_ENERGY, joules, site, time=time))
     return readings
 
 
 def lifetime_readings(site: str, lifetime_kwh: float | None) -> list[Reading]:
-    joules = None if lifetime_kwh is None else to_si(lifetime_kwh, KWH)
+    joules = to_si(lifetime_kwh, KWH)
     return [] if joules is None else [Reading(core.PRODUCTION_ENERGY_TOTAL, joules, site)]
 
 

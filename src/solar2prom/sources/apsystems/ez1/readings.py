@@ -26,7 +26,7 @@ def _reading(
 ) -> list[Reading]:
     """The reading of `value` in SI units; none without a value, or when it is no finite number
     once converted (a vendor number near the float limit)."""
-    converted = None if value is None else to_si(value, scale)
+    converted = to_si(value, scale)
     return [] if converted is None else [Reading(metric, converted, site, device, labels)]
 
 

@@ -159,7 +159,7 @@ class _Readings:
         labels: tuple[str, ...] = (),
         time: float | None = None,
     ) -> None:
-        if value is not None and (converted := to_si(value, scale)) is not None:
+        if (converted := to_si(value, scale)) is not None:
             self.items.append(Reading(metric, converted, self.site, device, labels, time))
 
 
