@@ -17,7 +17,7 @@ from typing import Any
 from solar2prom.core import metrics as core
 from solar2prom.core.convert import to_si
 from solar2prom.core.model import Metric, MetricType, Reading, Scope, Unit
-from solar2prom.core.values import UNPARSABLE, Unparsable, parse_number
+from solar2prom.core.values import counted_number
 from solar2prom.sources.fusionsolar.parse import IMPLAUSIBLE, api_rows, collect_time
 
 PERIODS = ("hour", "day", "month", "year")
@@ -189,11 +189,7 @@ def _readings(
             if found is None:
                 continue
             metric, scale = found
-            try:
-                value = parse_number(raw)
-            except Unparsable:
-                rejected[UNPARSABLE] += 1
-                continue
+            value = counted_number(raw, rejected)
             if value is None:
                 continue
             converted = to_si(value, scale)
