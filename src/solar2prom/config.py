@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -26,32 +25,12 @@ from pydantic import (
 
 from solar2prom.core.errors import ConfigError
 from solar2prom.core.timezones import resolve_timezone
+from solar2prom.durations import Duration
 from solar2prom.outputs.history_config import HistoryConfig, RemoteWriteConfig
 from solar2prom.outputs.mqtt_config import MqttConfig
 from solar2prom.outputs.web_config import WebConfig
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 _ENV = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-def parse_duration(value: object) -> object:
-    """'90s', '5m', '1h', '1d', '250ms' or a number of seconds."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration like 60s, 5m or 1h")
-    if isinstance(value, int | float):
-        try:
-            return float(value)
-        except OverflowError:  # an integer beyond any float
-            raise ValueError("expected a duration like 60s, 5m or 1h") from None
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-    raise ValueError("expected a duration like 60s, 5m or 1h")
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):

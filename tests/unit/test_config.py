@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from solar2prom.config import NightHours, load_config, parse_duration, parse_listen
+from solar2prom.config import NightHours, load_config, parse_listen
 from solar2prom.core.errors import ConfigError
+from solar2prom.durations import parse_duration
 from solar2prom.sources.enphase.config import EnphaseConfig
 from solar2prom.sources.fusionsolar import FusionSolarConfig
 

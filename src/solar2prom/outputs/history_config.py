@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
     field_validator,
     model_validator,
 )
+
+from solar2prom.durations import Duration
 
 DAY = 86400.0
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -34,17 +34,6 @@ _RESERVED_HEADERS = frozenset(
         "authorization",
     }
 )
-
-
-def _duration(value: object) -> object:
-    # config.py imports this module to build AppConfig, so its parser is looked up when a
-    # value is validated, not when this module is loaded.
-    from solar2prom.config import parse_duration
-
-    return parse_duration(value)
-
-
-Duration = Annotated[float, BeforeValidator(_duration), Field(gt=0, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from solar2prom.config import Duration, SourceConfig
+from solar2prom.config import SourceConfig
+from solar2prom.durations import Duration
 
 URL = r"^https?://[^/\s?#]+/?$"
 ENLIGHTEN_URL = "https://enlighten.enphaseenergy.com"

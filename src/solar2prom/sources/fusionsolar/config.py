@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from solar2prom.config import Duration, SourceConfig
+from solar2prom.config import SourceConfig
+from solar2prom.durations import Duration
 
 # The vendor allows one real-time refresh per 5 minutes; 330 s leaves room for clock skew.
 DEFAULT_INTERVAL = 330.0

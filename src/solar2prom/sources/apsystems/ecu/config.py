@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from solar2prom.config import Duration, SourceConfig
+from solar2prom.config import SourceConfig
+from solar2prom.durations import Duration
 
 # The ECU hears from its inverters over Zigbee about every 5 minutes: polling faster reads the
 # same values again and only adds load to a device known to stop answering when stressed.

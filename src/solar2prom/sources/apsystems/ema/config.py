@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from solar2prom.config import Duration, SourceConfig
+from solar2prom.config import SourceConfig
+from solar2prom.durations import Duration
 
 DEFAULT_URL = "https://www.apsystemsema.com"
 # EMA stores one sample per 5 minutes; polling faster only repeats the same answer.

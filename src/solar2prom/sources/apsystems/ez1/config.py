@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import Field
 from yarl import URL
 
-from solar2prom.config import Duration, SourceConfig
+from solar2prom.config import SourceConfig
+from solar2prom.durations import Duration
 
 PORT = 8050
 DEFAULT_INTERVAL = 30.0

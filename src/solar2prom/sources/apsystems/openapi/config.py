@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from solar2prom.config import Duration, SourceConfig
+from solar2prom.config import SourceConfig
+from solar2prom.durations import Duration
 
 DEFAULT_URL = "https://api.apsystemsema.com:9282"
 # How often the quota planner looks whether a call is due; the calls themselves are spread
