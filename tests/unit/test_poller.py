@@ -251,3 +251,17 @@ async def test_the_fresh_part_of_a_failed_poll_replaces_only_its_values(
         ("s2", m.PRODUCTION_POWER.name, 200),
     ]
     assert failed.rejected == {"counter_decrease": 1}
+
+
+async def test_an_older_counter_waits_when_the_newer_feed_goes_stale(clock: ManualClock) -> None:
+    # The frequent feed fails after three polls and its values go stale; the slow one, still
+    # fresh, holds an older lifetime, which must not come back in the counter's place.
+    frequent = Script(lifetime(101), lifetime(102), lifetime(103), UpdateFailed("down"))
+    slow = Script(lifetime(100))
+    feeds = (Feed("frequent", 60, frequent, stale_after=180), Feed("slow", 3600, slow))
+    poller, published = make(clock, *feeds)
+    await run_for(poller, clock, 60 * 10)
+    seen = [values(s, m.PRODUCTION_ENERGY_TOTAL.name) for s in published]
+    after = seen[seen.index([103]) :]
+    assert all(v in ([103], []) for v in after)
+    assert after[-1] == []

@@ -93,6 +93,14 @@ class CounterGuard:
             kept.append(replace(reading, value=last[0]))
         return kept
 
+    def behind(self, reading: Reading) -> bool:
+        """Whether `reading` is a counter below its last accepted value: what an older poll
+        (another feed carrying the same counter) still holds."""
+        if reading.metric.type is not MetricType.COUNTER:
+            return False
+        last = self._last.get(reading.key)
+        return last is not None and reading.value < last[0]
+
     def _follow_drop(self, reading: Reading, held: float, now: float) -> None:
         key, value = reading.key, reading.value
         if value > held * RESET_FRACTION:

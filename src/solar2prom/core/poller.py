@@ -24,7 +24,6 @@ from solar2prom.core.model import (
     BudgetStatus,
     Device,
     FeedResult,
-    MetricType,
     Reading,
     Site,
     Snapshot,
@@ -74,10 +73,6 @@ def backoff_delay(feed: Feed, failures: int, error: SourceError, rng: random.Ran
     if error.retry_after is not None:
         delay = max(delay, error.retry_after)
     return delay
-
-
-def _older_count(reading: Reading, held: Reading) -> bool:
-    return reading.metric.type is MetricType.COUNTER and reading.value < held.value
 
 
 class SourcePoller:
@@ -223,10 +218,10 @@ class SourcePoller:
             for device in state.result.devices:
                 devices[(device.site, device.id)] = device
             for reading in state.result.readings:
-                held = readings.get(reading.key)
-                # Two feeds may carry one counter, each as fresh as its last poll: the
-                # higher value is the newer, and a counter never goes backwards.
-                if held is None or not _older_count(reading, held):
+                # Two feeds may carry one counter, each as fresh as its last poll: the older
+                # value goes, also once the newer feed's values went stale (then the series
+                # waits for a new reading), so that a counter never goes backwards.
+                if not self._guard.behind(reading):
                     readings[reading.key] = reading
         status = self.source.status()
         return Snapshot(

@@ -96,21 +96,18 @@ class EnphaseSource:
     def feeds(self) -> Sequence[Feed]:
         interval = self.config.poll_interval
         stale = self.config.stale_after
-        full = stale or max(3 * interval, MIN_STALE)
         return [
             Feed(
                 "gateway",
                 interval,
                 self._outage_tolerant("gateway", self._poll_gateway),
-                stale_after=full,
+                stale_after=stale or max(3 * interval, MIN_STALE),
             ),
-            # The meter values outlive the full update's: being fresher, they must not give
-            # way to its older ones (a lifetime counter would go back) while both fail.
             Feed(
                 "meters",
                 self.config.meters_interval,
                 self._outage_tolerant("meters", self._poll_meters),
-                stale_after=max(full, 3 * self.config.meters_interval),
+                stale_after=stale,
             ),
             Feed(
                 "devices",
